@@ -1,0 +1,4 @@
+"""usm-rules: policy-as-code for USM/CEMM service specifications."""
+from __future__ import annotations
+
+__version__ = "0.1.0"

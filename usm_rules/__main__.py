@@ -1,0 +1,3 @@
+from usm_rules.cli import entry
+
+entry()

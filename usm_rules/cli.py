@@ -1,0 +1,213 @@
+"""The command line: options -> config -> engine -> reporter -> exit code. The only module that prints or exits."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import UsmError
+from .reporters import REPORTERS
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SEVERITY_NAMES = ("error", "warning", "info")
+
+
+def _date(ctx: Any, param: Any, value: str | None) -> _dt.date | None:
+    if value is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"`{value}` is not a date written YYYY-MM-DD") from None
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """`--select A,B --select C` -> (A, B, C)."""
+    return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
+
+
+def _fail(err: UsmError) -> None:
+    click.echo(err.render(), err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _load_config(path: str | None) -> Any:
+    from .config import load_config
+
+    return load_config(path, start=os.getcwd())
+
+
+def _write_output(path: str, text: str) -> None:
+    from pathlib import Path
+
+    from .cache import write_atomic
+
+    target = Path(path)
+    try:
+        write_atomic(target, text.encode("utf-8"))
+    except OSError as err:
+        raise UsmError(f"cannot write `{path}`: {err.strerror or err}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="usm-rules")
+def main() -> None:
+    """Policy-as-code for USM/CEMM service specifications."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--policy", "policies", multiple=True, type=click.Path(), help="Extra policy file or directory (repeatable).")
+@click.option("--pack", "packs", multiple=True, help="Built-in pack to use (repeatable; default: all, or as configured).")
+@click.option("--no-builtin", is_flag=True, help="Use no built-in pack, only --policy files and configured ones.")
+@click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated, repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated, repeatable).")
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), help="Lowest severity that fails the run [default: error].")
+@click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file (atomically).")
+@click.option("--as-of", callback=_date, help="Date for date-dependent rules, YYYY-MM-DD [default: today].")
+@click.option("--config", "config_path", type=click.Path(), help="Config file [default: usm-rules.toml or pyproject.toml, found upwards].")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: 1, or as configured].")
+@click.option("--quiet", "-q", is_flag=True, help="Only the finding lines, no source and no summary.")
+@click.option("--show-source/--no-show-source", default=None, help="Show the source line and a caret [default: on a terminal].")
+@click.option("--color/--no-color", default=None, help="Colour the text output [default: on a terminal].")
+@click.option("--no-cache", is_flag=True, help="Compile the policies afresh, without the user cache.")
+def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, ...], no_builtin: bool,
+          select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, fmt: str, output: str | None,
+          as_of: _dt.date | None, config_path: str | None, jobs: int | None, quiet: bool, show_source: bool | None,
+          color: bool | None, no_cache: bool) -> None:
+    """Check service spec files (files, directories, or - for standard input).
+
+    Exit status: 0 no findings at or above --fail-on, 1 findings at or above it, 2 a usage, config or
+    policy error (nothing can be trusted).
+    """
+    from .engine import run
+    from .findings import Severity
+    from .reporters import ReportOptions, get_reporter
+    from .settings import Flags, engine_options
+
+    try:
+        config = _load_config(config_path)
+        flags = Flags(policies=policies, packs=_split(packs) or None, no_builtin=no_builtin, select=_split(select),
+                      ignore=_split(ignore), as_of=as_of, jobs=jobs, use_cache=not no_cache)
+        options = engine_options(config, flags)
+        if not paths:
+            paths = (".",)
+        if "-" in paths:
+            options.stdin = sys.stdin.buffer.read()
+        result = run(list(paths), options)
+    except UsmError as err:
+        _fail(err)
+        return
+    tty = sys.stdout.isatty() and output is None
+    report_options = ReportOptions(
+        show_source=tty if show_source is None else show_source,
+        color=(tty and not os.environ.get("NO_COLOR")) if color is None else color,
+        quiet=quiet,
+    )
+    text = get_reporter(fmt)(result, report_options)
+    if output:
+        try:
+            _write_output(output, text)
+        except UsmError as err:
+            _fail(err)
+    else:
+        click.echo(text, nl=False)
+    threshold = Severity.parse(fail_on) if fail_on else config.fail_on
+    failing = any(f.severity >= threshold for f in result.active())
+    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _rule_set(config_path: str | None, policies: tuple[str, ...], no_builtin: bool) -> Any:
+    from .engine import load_rules
+    from .settings import Flags, engine_options
+
+    config = _load_config(config_path)
+    options = engine_options(config, Flags(policies=policies, no_builtin=no_builtin))
+    options.select, options.ignore = (), ()
+    return load_rules(options)
+
+
+@main.command()
+@click.option("--policy", "policies", multiple=True, type=click.Path(), help="Extra policy file or directory.")
+@click.option("--no-builtin", is_flag=True, help="Leave out the built-in packs.")
+@click.option("--config", "config_path", type=click.Path(), help="Config file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(policies: tuple[str, ...], no_builtin: bool, config_path: str | None, fmt: str) -> None:
+    """List the rules: id, severity in force, title, pack."""
+    import json
+
+    try:
+        rule_set = _rule_set(config_path, policies, no_builtin)
+    except UsmError as err:
+        _fail(err)
+        return
+    infos = sorted(rule_set.infos.values(), key=lambda r: (r.pack != "engine", r.pack, r.id))
+    if fmt == "json":
+        click.echo(json.dumps([{"id": r.id, "severity": r.severity.label, "title": r.title, "pack": r.pack,
+                                "help": r.help, "tags": list(r.tags)} for r in infos], indent=2))
+        return
+    width = max(len(r.id) for r in infos)
+    for r in infos:
+        click.echo(f"{r.id:<{width}}  {r.severity.label:<7}  {r.pack:<6}  {r.title}")
+
+
+@main.command()
+@click.argument("rule_id")
+@click.option("--policy", "policies", multiple=True, type=click.Path(), help="Extra policy file or directory.")
+@click.option("--config", "config_path", type=click.Path(), help="Config file.")
+def explain(rule_id: str, policies: tuple[str, ...], config_path: str | None) -> None:
+    """Show a rule's metadata, rationale, params and source."""
+    try:
+        rule_set = _rule_set(config_path, policies, False)
+    except UsmError as err:
+        _fail(err)
+        return
+    info = rule_set.infos.get(rule_id)
+    if info is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, list(rule_set.infos), n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        click.echo(f"usm-rules: unknown rule `{rule_id}`{hint}", err=True)
+        sys.exit(EXIT_ERROR)
+    meta = rule_set.metas.get(rule_id)
+    click.echo(f"{info.id}: {info.title}")
+    click.echo(f"  severity: {info.severity.label}")
+    click.echo(f"  pack:     {info.pack}")
+    if info.tags:
+        click.echo(f"  tags:     {', '.join(info.tags)}")
+    if info.help:
+        click.echo(f"  help:     {info.help}")
+    if meta is not None and meta.params:
+        click.echo("  params:")
+        for name, value in meta.params.items():
+            click.echo(f"    {name} = {value!r}")
+    if info.rationale:
+        click.echo("")
+        click.echo(f"  {info.rationale}")
+    if meta is not None:
+        click.echo("")
+        click.echo(f"  source: {meta.file}:{meta.line}")
+        for line in meta.source.splitlines():
+            click.echo(f"    {line}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the v1 spec JSON Schema (for editors' autocompletion)."""
+    from .schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+def entry() -> None:
+    """Console entry point: no input ever ends in a traceback."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)

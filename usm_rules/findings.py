@@ -1,0 +1,160 @@
+"""Findings and run results: pure data shared by the engine and every reporter."""
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity `{text}` (expected error, warning or info)") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based source range; end is exclusive of the character after the node."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What reporters and `usm-rules rules` need to know of a rule."""
+
+    id: str
+    severity: Severity
+    title: str
+    pack: str
+    rationale: str = ""
+    help: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    title: str
+    message: str
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    pointer: str
+    document: int
+    service: str | None
+    fingerprint: str
+    suppressed: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line, self.column, self.rule, self.document, self.pointer, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.label,
+            "title": self.title,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "pointer": self.pointer,
+            "document": self.document,
+            "service": self.service,
+            "fingerprint": self.fingerprint,
+            "suppressed": self.suppressed,
+        }
+
+
+def fingerprint(rule: str, file: str, pointer: str, value: Any) -> str:
+    """Stable identity of a finding: independent of lines, layout and key order.
+
+    The offending value is hashed in a canonical JSON form, so re-formatting a spec (flow vs block style,
+    re-ordered keys, comments) keeps the fingerprint, while changing the value itself makes a new one.
+    """
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    digest = hashlib.sha256("\x1f".join((rule, file, pointer, canonical)).encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+def escape_pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer_from_parts(parts: tuple[str | int, ...] | list[str | int]) -> str:
+    return "".join("/" + escape_pointer_token(p) for p in parts)
+
+
+@dataclass(slots=True)
+class Summary:
+    files: int = 0
+    specs: int = 0
+    skipped: int = 0
+    findings: int = 0
+    error: int = 0
+    warning: int = 0
+    info: int = 0
+    suppressed: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "files": self.files,
+            "specs": self.specs,
+            "skipped": self.skipped,
+            "findings": self.findings,
+            "error": self.error,
+            "warning": self.warning,
+            "info": self.info,
+            "suppressed": self.suppressed,
+        }
+
+
+@dataclass(slots=True)
+class RunResult:
+    """Everything a reporter may show: sorted findings, counts, and the metadata of the rules that ran."""
+
+    findings: list[Finding]
+    files: int
+    specs: int
+    skipped: int
+    rules: dict[str, RuleInfo] = field(default_factory=dict)
+    tool_version: str = ""
+
+    def summary(self) -> Summary:
+        s = Summary(files=self.files, specs=self.specs, skipped=self.skipped)
+        for f in self.findings:
+            if f.suppressed is not None:
+                s.suppressed += 1
+                continue
+            s.findings += 1
+            if f.severity is Severity.ERROR:
+                s.error += 1
+            elif f.severity is Severity.WARNING:
+                s.warning += 1
+            else:
+                s.info += 1
+        return s
+
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed is None]

@@ -1,0 +1,1 @@
+"""The policy language: parser -> AST (nodes) -> static checker -> compiler to Python code."""

@@ -1,0 +1,273 @@
+"""Checked AST -> Python source: one function per rule, built once, never interpreted per node.
+
+The generated module defines `make(P, R)`: P maps rule id -> param values, R is usm_rules.lang.runtime
+plus bound builtins and compiled regexes. `make` returns [(rule_id, fn)], where `fn(root, emit)` runs the rule
+on one spec (or, for repository rules, on the list of specs) and calls
+`emit(rule_id, body, severity_or_None, message, base, keys, value)` for every finding.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import nodes as n
+from .builtins import BUILTINS
+from .checker import RuleFacts
+from .types import Ty
+
+
+class _Rule:
+    def __init__(self, rule: n.Rule, facts: RuleFacts, index: int) -> None:
+        self.rule = rule
+        self.facts = facts
+        self.index = index
+        self.lines: list[str] = []
+        self.counter = 0
+        self.regex_names: dict[int, str] = {}
+        self.make_lines: list[str] = []
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def ty(self, e: n.Expr) -> Ty | None:
+        return self.facts.types.get(id(e))
+
+
+def _is_object(t: Ty | None) -> bool:
+    return t is not None and t.kinds == frozenset({"object"})
+
+
+def _is_list(t: Ty | None) -> bool:
+    return t is not None and t.kinds == frozenset({"list"})
+
+
+class Compiler:
+    def __init__(self) -> None:
+        self.out: list[str] = []
+
+    # -- expressions ------------------------------------------------------------------------------------
+
+    def expr(self, r: _Rule, e: n.Expr, env: dict[str, Any]) -> str:
+        if isinstance(e, n.Literal):
+            return repr(e.value)
+        if isinstance(e, n.ListLit):
+            return "[" + ", ".join(self.expr(r, x, env) for x in e.items) + "]"
+        if isinstance(e, n.Name):
+            return env[e.ident]["code"]
+        if isinstance(e, (n.Field, n.Index, n.Star)):
+            return self.path(r, e, env)
+        if isinstance(e, n.Call):
+            args = ", ".join(self.expr(r, a, env) for a in e.args)
+            return f"f_{e.func}({args})"
+        if isinstance(e, n.Unary):
+            inner = self.expr(r, e.operand, env)
+            return f"(not {inner})" if e.op == "not" else f"(-{inner})"
+        if isinstance(e, n.Binary):
+            a, b = self.expr(r, e.left, env), self.expr(r, e.right, env)
+            if e.op in ("and", "or"):
+                return f"({a} {e.op} {b})"
+            if e.op == "/":
+                return f"_div({a}, {b})"
+            if e.op == "%":
+                return f"_mod({a}, {b})"
+            if e.op in ("in", "notin"):
+                test = f"({a} in {b})" if _is_list(r.ty(e.right)) else f"_in({a}, {b})"
+                return test if e.op == "in" else f"(not {test})"
+            return f"({a} {e.op} {b})"
+        if isinstance(e, n.Exists):
+            return f"({self.expr(r, e.operand, env)} is not M)"
+        if isinstance(e, n.IsType):
+            test = f"_is_{e.type_name}({self.expr(r, e.operand, env)})"
+            return f"(not {test})" if e.negated else test
+        if isinstance(e, n.Matches):
+            name = r.regex_names.get(id(e))
+            if name is None:
+                name = f"rx{r.index}_{len(r.regex_names)}"
+                r.regex_names[id(e)] = name
+                pattern = r.facts.regexes.get(id(e))
+                if pattern is not None:
+                    r.make_lines.append(f"{name} = _re.compile({pattern.pattern!r})")
+                else:
+                    assert isinstance(e.pattern, n.Name)
+                    r.make_lines.append(f"{name} = R.compile_param_regex({r.rule.id!r}, {e.pattern.ident!r}, "
+                                        f"P[{r.rule.id!r}][{e.pattern.ident!r}])")
+            test = f"_match({name}, {self.expr(r, e.operand, env)})"
+            return f"(not {test})" if e.negated else test
+        if isinstance(e, n.Quantified):
+            var = r.fresh("q_")
+            inner = dict(env)
+            inner[e.var] = {"code": var, "kind": "quant"}
+            it = self.iterable(r, e.iterable, env)
+            body = self.expr(r, e.body, inner)
+            if e.kind == "all":
+                return f"all({body} for {var} in {it})"
+            if e.kind == "any":
+                return f"any({body} for {var} in {it})"
+            if e.kind == "none":
+                return f"(not any({body} for {var} in {it}))"
+            return f"sum(1 for {var} in {it} if {body})"
+        if isinstance(e, n.IfExpr):
+            return f"({self.expr(r, e.then, env)} if {self.expr(r, e.cond, env)} else {self.expr(r, e.otherwise, env)})"
+        raise AssertionError(e)
+
+    def iterable(self, r: _Rule, e: n.Expr, env: dict[str, Any]) -> str:
+        code = self.expr(r, e, env)
+        t = r.ty(e)
+        # Values that the schema makes lists (or MISSING, which iterates as empty) need no helper.
+        return code if _is_list(t) else f"_iterate({code})"
+
+    def path(self, r: _Rule, e: n.Expr, env: dict[str, Any]) -> str:
+        chain: list[n.Expr] = []
+        root = e
+        while isinstance(root, (n.Field, n.Index, n.Star)):
+            chain.append(root)
+            root = root.base
+        chain.reverse()
+        code = self.expr(r, root, env)
+        prev_ty = r.ty(root)
+        # Projections: everything after `[*]` applies to each element; results that are missing are dropped.
+        loops: list[str] = []
+        for seg in chain:
+            if isinstance(seg, n.Star):
+                var = r.fresh("e_")
+                loops.append(f"for {var} in {self._iter_code(code, prev_ty)}")
+                code = var
+                prev_ty = prev_ty.item if prev_ty is not None and prev_ty.item is not None else None
+                if prev_ty is not None and not prev_ty.kinds:
+                    prev_ty = None
+                continue
+            if isinstance(seg, n.Field):
+                code = f"{code}.get({seg.name!r}, M)" if _is_object(prev_ty) else f"_get({code}, {seg.name!r})"
+            else:
+                code = f"_index({code}, {self.expr(r, seg.index, env)})"
+            seg_ty = r.ty(seg)
+            prev_ty = seg_ty.item if loops and seg_ty is not None else seg_ty
+        if not loops:
+            return code
+        result = r.fresh("p_")
+        return f"[{result} {' '.join(loops)} for {result} in ({code},) if {result} is not M]"
+
+    @staticmethod
+    def _iter_code(code: str, t: Ty | None) -> str:
+        return code if _is_list(t) else f"_iterate({code})"
+
+    # -- locations --------------------------------------------------------------------------------------
+
+    def location(self, r: _Rule, e: n.Expr | None, env: dict[str, Any], default: tuple[str, str]) -> tuple[str, str]:
+        """(base, keys) code for the node a finding points at."""
+        if e is None:
+            return default
+        keys: list[str] = []
+        root = e
+        while isinstance(root, (n.Field, n.Index)):
+            keys.append(repr(root.name) if isinstance(root, n.Field) else self.expr(r, root.index, env))
+            root = root.base
+        keys.reverse()
+        if isinstance(root, n.Name):
+            info = env[root.ident]
+            if "loc" in info:
+                base, base_keys = info["loc"]
+                return base, _tuple(base_keys, keys)
+            return info["code"], _tuple("()", keys)
+        return self.expr(r, e, env), "()"
+
+    # -- rules -----------------------------------------------------------------------------------------
+
+    def rule(self, r: _Rule) -> None:
+        rule = r.rule
+        lines = r.lines
+        root = "specs" if rule.scope == "repository" else "spec"
+        lines.append(f"    def rule_{r.index}({root}, emit):")
+        for param in rule.params:
+            lines.append(f"        v_{param.name} = P{r.index}[{param.name!r}]")
+        for b, body in enumerate(rule.bodies):
+            env: dict[str, Any] = {root: {"code": root, "kind": root, "loc": (root, "()")}}
+            for param in rule.params:
+                env[param.name] = {"code": f"v_{param.name}", "kind": "param"}
+            indent = 2
+            default = (root, "()")
+            for clause in body.clauses:
+                pad = "    " * indent
+                if isinstance(clause, n.For):
+                    container, idx, var = r.fresh("c_"), r.fresh("i_"), f"v_{clause.var}"
+                    lines.append(f"{pad}{container} = {self.expr(r, clause.iterable, env)}")
+                    it = self._iter_code(container, r.ty(clause.iterable))
+                    lines.append(f"{pad}for {idx}, {var} in enumerate({it}):")
+                    env = dict(env)
+                    env[clause.var] = {"code": var, "kind": "for", "loc": (container, f"({idx},)")}
+                    default = (container, f"({idx},)")
+                    indent += 1
+                elif isinstance(clause, n.When):
+                    lines.append(f"{pad}if {self.expr(r, clause.cond, env)}:")
+                    indent += 1
+                else:
+                    var = r.fresh(f"l_{clause.name}_")
+                    lines.append(f"{pad}{var} = {self.expr(r, clause.value, env)}")
+                    info: dict[str, Any] = {"code": var, "kind": "let"}
+                    if isinstance(clause.value, (n.Field, n.Index, n.Name)) and _pure_path(clause.value):
+                        info["loc"] = self.location(r, clause.value, env, default)
+                    env = dict(env)
+                    env[clause.name] = info
+            pad = "    " * indent
+            lines.append(f"{pad}if not {self.expr(r, body.require, env)}:")
+            pad2 = pad + "    "
+            sev = "None"
+            if rule.severity_ifs:
+                conds = " else ".join(f"{s.severity!r} if {self.expr(r, s.cond, env)}" for s in rule.severity_ifs)
+                sev = f"({conds} else None)"
+            if body.message is not None:
+                parts = []
+                for part in body.message.parts:
+                    parts.append(repr(part) if isinstance(part, str) else f"_render({self.expr(r, part, env)})")
+                message = "_join((" + ", ".join(parts) + ",))" if parts else "''"
+            else:
+                message = repr(rule.title or rule.id)
+            base, keys = self.location(r, body.at, env, default)
+            lines.append(f"{pad2}emit({rule.id!r}, {b}, {sev}, {message}, {base}, {keys})")
+        lines.append(f"    rules.append(({rule.id!r}, rule_{r.index}))")
+
+    def module(self, rules: list[tuple[n.Rule, RuleFacts]]) -> str:
+        out = [
+            "# Generated by usm-rules from policy files: do not edit.",
+            "import re as _re",
+            "",
+            "def make(P, R):",
+            "    M = R.MISSING",
+            "    _get, _index, _iterate, _div, _mod, _render, _match, _in = (R.get, R.index, R.iterate, R.div, "
+            "R.mod, R.render, R.match, R.contains)",
+            "    _join = ''.join",
+        ]
+        for type_name in ("number", "integer", "string", "boolean", "list", "object", "null", "missing"):
+            out.append(f"    _is_{type_name} = R.TYPE_TESTS[{type_name!r}]")
+        for name in BUILTINS:
+            out.append(f"    f_{name} = R.function({name!r})")
+        out.append("    rules = []")
+        for index, (rule, facts) in enumerate(rules):
+            r = _Rule(rule, facts, index)
+            self.rule(r)
+            out.append(f"    # rule {rule.id}")
+            out.append(f"    P{index} = P[{rule.id!r}]")
+            out.extend("    " + line for line in r.make_lines)
+            out.extend(r.lines)
+        out.append("    return rules")
+        return "\n".join(out) + "\n"
+
+
+def _pure_path(e: n.Expr) -> bool:
+    while isinstance(e, (n.Field, n.Index)):
+        e = e.base
+    return isinstance(e, n.Name)
+
+
+def _tuple(base_keys: str, keys: list[str]) -> str:
+    if not keys:
+        return base_keys
+    extra = ", ".join(keys) + ","
+    if base_keys == "()":
+        return f"({extra})"
+    return f"({base_keys[1:-1].rstrip(',')}, {extra})"
+
+
+def generate(rules: list[tuple[n.Rule, RuleFacts]]) -> str:
+    """Python source for the rules, checked beforehand (see checker.check_policy)."""
+    return Compiler().module(rules)

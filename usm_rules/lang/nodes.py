@@ -1,0 +1,196 @@
+"""The policy AST: frozen dataclasses, each carrying the source position it came from."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @property
+    def length(self) -> int:
+        return self.end_column - self.column if self.end_line == self.line else 1
+
+
+NOWHERE = Pos(1, 1, 1, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Literal(Expr):
+    value: Any  # int, float, str, bool or None
+
+
+@dataclass(frozen=True, slots=True)
+class ListLit(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Expr):
+    ident: str
+
+
+@dataclass(frozen=True, slots=True)
+class Field(Expr):
+    base: Expr
+    name: str
+    name_pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Index(Expr):
+    base: Expr
+    index: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Star(Expr):
+    """`xs[*]`: the trailers that follow apply to every element (missing results are dropped)."""
+
+    base: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Expr):
+    func: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unary(Expr):
+    op: str  # "neg" | "not"
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Expr):
+    op: str  # + - * / % == != < <= > >= and or in notin
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Exists(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class IsType(Expr):
+    operand: Expr
+    type_name: str
+    type_pos: Pos
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Matches(Expr):
+    operand: Expr
+    pattern: Expr
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Quantified(Expr):
+    kind: str  # all | any | none | count
+    var: str
+    iterable: Expr
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class IfExpr(Expr):
+    cond: Expr
+    then: Expr
+    otherwise: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """An interpolated message: literal text and `{expr}` parts, in order."""
+
+    pos: Pos
+    parts: tuple[str | Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class For:
+    pos: Pos
+    var: str
+    iterable: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    pos: Pos
+    cond: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Let:
+    pos: Pos
+    name: str
+    value: Expr
+
+
+Clause = For | When | Let
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """One check of a rule: clauses that nest left to right, then `require`, `message`, `at`."""
+
+    pos: Pos
+    clauses: tuple[Clause, ...]
+    require: Expr
+    message: Template | None
+    at: Expr | None
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    pos: Pos
+    name: str
+    default: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityIf:
+    pos: Pos
+    severity: str
+    cond: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    pos: Pos
+    id: str
+    title: str | None
+    severity: str | None
+    rationale: str
+    help: str
+    tags: tuple[str, ...]
+    params: tuple[Param, ...]
+    scope: str  # "spec" | "repository"
+    severity_ifs: tuple[SeverityIf, ...]
+    bodies: tuple[Body, ...]
+    examples: tuple[tuple[str, str], ...] = ()  # ("fail" | "pass", YAML fragment merged onto a base spec)
+    item_pos: dict[str, Pos] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFile:
+    path: str
+    source: str
+    name: str
+    title: str
+    rules: tuple[Rule, ...]

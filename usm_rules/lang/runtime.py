@@ -1,0 +1,145 @@
+"""What compiled rules use at run time: the MISSING value and small helpers the generated code calls.
+
+MISSING is what a path yields when a key is absent. It behaves so that compiled rules need no checks:
+every comparison with it is false, arithmetic with it stays missing, iterating it yields nothing,
+`.get` on it yields itself, `len` of it is 0 and it is falsy. `x exists` is how a rule asks about it.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __len__(self) -> int:
+        return 0
+
+    def __iter__(self):
+        return iter(())
+
+    def __contains__(self, item: object) -> bool:
+        return False
+
+    def get(self, key: object, default: object = None) -> "_Missing":
+        return self
+
+    def __hash__(self) -> int:
+        return 0
+
+    def _false(self, other: object) -> bool:
+        return False
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _false  # type: ignore[assignment]
+
+    def _self(self, *other: object) -> "_Missing":
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _self
+    __truediv__ = __rtruediv__ = __mod__ = __rmod__ = __neg__ = __abs__ = _self
+
+
+MISSING: Any = _Missing()
+
+
+def get(value: Any, key: Any) -> Any:
+    """`value.key` where the static type of `value` is not known to be an object."""
+    if type(value) is dict:
+        return value.get(key, MISSING)
+    return MISSING
+
+
+def index(value: Any, key: Any) -> Any:
+    """`value[key]`: a list position (negative counts from the end), an object key or a map key."""
+    if type(value) is list:
+        if type(key) is int and -len(value) <= key < len(value):
+            return value[key]
+        return MISSING
+    if type(value) is dict:
+        try:
+            return value.get(key, MISSING)
+        except TypeError:  # unhashable key
+            return MISSING
+    return MISSING
+
+
+def iterate(value: Any) -> Any:
+    """What `for`/quantifiers walk: a list, the keys of a map, nothing for anything else."""
+    if type(value) is list or type(value) is dict:
+        return value
+    return ()
+
+
+def div(a: Any, b: Any) -> Any:
+    if a is MISSING or b is MISSING or b == 0:
+        return MISSING
+    return a / b
+
+
+def mod(a: Any, b: Any) -> Any:
+    if a is MISSING or b is MISSING or b == 0:
+        return MISSING
+    return a % b
+
+
+def is_number(v: Any) -> bool:
+    t = type(v)
+    return t is int or t is float
+
+
+def is_integer(v: Any) -> bool:
+    return type(v) is int or (type(v) is float and v.is_integer())
+
+
+TYPE_TESTS = {
+    "number": is_number,
+    "integer": is_integer,
+    "string": lambda v: type(v) is str,
+    "boolean": lambda v: type(v) is bool,
+    "list": lambda v: type(v) is list,
+    "object": lambda v: type(v) is dict,
+    "null": lambda v: v is None,
+    "missing": lambda v: v is MISSING,
+}
+
+
+def render(value: Any) -> str:
+    """How an interpolated value reads in a message."""
+    if type(value) is str:
+        return value
+    if value is MISSING:
+        return "(missing)"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if type(value) is float and value.is_integer():
+        return str(int(value))
+    if type(value) in (int, float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def match(pattern: Any, value: Any) -> bool:
+    return type(value) is str and pattern.search(value) is not None
+
+
+def contains(item: Any, container: Any) -> bool:
+    """`item in container` for any container: substring for strings, membership otherwise."""
+    if type(container) is str:
+        return type(item) is str and item in container
+    if type(container) in (list, dict):
+        try:
+            return item is not MISSING and item in container
+        except TypeError:
+            return False
+    return False

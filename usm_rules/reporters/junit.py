@@ -1,0 +1,99 @@
+"""`--format junit`: JUnit XML, so CI test dashboards (GitLab, Jenkins, Azure, ...) show rules as tests.
+
+Shape: `<testsuites name="usm-rules">` holding one `<testsuite>` per spec file (name = the file path) with one
+`<testcase>` per rule (classname = the file, name = `RULE-ID title`). A rule with active findings in that
+file fails: `<failure message="its first message" type="RULE-ID">` whose text lists every one of them as
+`file:line:col: severity message`. Suppressed findings never fail a test case; they are listed in its
+`<system-out>` with how they were waived. `tests` and `failures` are counted on every suite and on the root.
+
+Which files: a `RunResult` carries findings, not the list of files checked, so the suites are the files
+that have at least one finding (active or suppressed), sorted. The rules of a file's suite are the rules
+that ran (`result.rules`) plus any rule that reported there without being listed. When no file is known
+(a clean run), one `<testsuite name="usm-rules">` holds a passing test case per rule that ran, so the
+report still says what was checked. Clean files therefore do not get suites of their own.
+
+All markup is made by `xml.etree.ElementTree`, which escapes `<`, `&`, quotes and, in attributes, line
+breaks. Characters XML 1.0 cannot carry at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF) are
+written as visible `\\xNN` / `\\uNNNN` escapes; carriage returns in element text become line feeds, as any
+XML parser would read them anyway. No timestamps or durations: the output is deterministic.
+"""
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+
+from ..findings import Finding, RunResult
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _attr(text: str) -> str:
+    return _NOT_XML.sub(_escape_char, text)
+
+
+def _text(text: str) -> str:
+    return _attr(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _line(f: Finding) -> str:
+    return f"{f.file}:{f.line}:{f.column}: {f.severity.label} {f.message}"
+
+
+def _suite(parent: ET.Element, name: str, titles: dict[str, str], findings: list[Finding]) -> tuple[int, int]:
+    by_rule: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_rule.setdefault(f.rule, []).append(f)
+    suite = ET.SubElement(parent, "testsuite", {"name": _attr(name)})
+    failures = 0
+    for rule_id in sorted(titles):
+        case = ET.SubElement(suite, "testcase", {"classname": _attr(name),
+                                                 "name": _attr(f"{rule_id} {titles[rule_id]}".rstrip())})
+        reported = by_rule.get(rule_id, [])
+        active = [f for f in reported if f.suppressed is None]
+        waived = [f for f in reported if f.suppressed is not None]
+        if active:
+            failures += 1
+            failure = ET.SubElement(case, "failure", {"message": _attr(active[0].message), "type": _attr(rule_id)})
+            failure.text = _text("\n".join(_line(f) for f in active))
+        if waived:
+            out = ET.SubElement(case, "system-out")
+            out.text = _text("\n".join(f"{_line(f)} (suppressed: {f.suppressed})" for f in waived))
+    tests = len(titles)
+    # Counts go after the children are known; ElementTree keeps attributes in insertion order.
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", "0")
+    return tests, failures
+
+
+def render(result: RunResult, options: object = None) -> str:
+    findings = sorted(result.findings, key=Finding.sort_key)
+    by_file: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_file.setdefault(f.file, []).append(f)
+    ran = {rule_id: info.title for rule_id, info in result.rules.items()}
+    root = ET.Element("testsuites", {"name": "usm-rules"})
+    tests = failures = 0
+    if not by_file:
+        tests, failures = _suite(root, "usm-rules", ran, [])
+    for file in sorted(by_file):
+        titles = dict(ran)
+        for f in by_file[file]:
+            titles.setdefault(f.rule, f.title)
+        t, n = _suite(root, file, titles, by_file[file])
+        tests += t
+        failures += n
+    root.set("tests", str(tests))
+    root.set("failures", str(failures))
+    root.set("errors", "0")
+    ET.indent(root, space="  ")
+    buffer = io.BytesIO()
+    ET.ElementTree(root).write(buffer, encoding="UTF-8", xml_declaration=True)
+    return buffer.getvalue().decode("utf-8") + "\n"

@@ -1,0 +1,172 @@
+"""`--format sarif`: SARIF 2.1.0, shaped for GitHub code scanning (and any other SARIF viewer).
+
+One run with one tool component, `usm-rules`, whose `rules` are the rules that ran (sorted by id), each with
+a PascalCase `name`, the title as `shortDescription`, the rationale as `fullDescription`, `help` in text and
+Markdown, `helpUri` when the rule's help is an absolute http(s) URL, its default level and its tags.
+
+Choices a reader of the output may want to know:
+
+- Every finding is a result, suppressed ones included: those carry an `external` suppression (waivers and
+  baselines live outside the spec) whose justification is `Finding.suppressed`.
+- Locations: the file path, percent-encoded, relative to `%SRCROOT%` (an absolute path becomes a `file://`
+  URI with no base); the region as the loader gave it, clamped so it is never empty or inverted; the JSON
+  Pointer into the document as a logical location. Columns count Unicode code points, as the YAML loader
+  does, which the run declares with `columnKind`.
+- `partialFingerprints["usmRules/v1"]` is the finding's fingerprint. Two findings can share one (the same
+  value at the same pointer in two documents of one file); the second and later get `-2`, `-3`, ... so code
+  scanning does not merge them into one alert.
+- Deterministic: results in finding order (file, line, column, rule), no timestamps, fixed key order.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from ..findings import Finding, RuleInfo, RunResult, Severity
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://usm-rules.dev/"
+FINGERPRINT_KEY = "usmRules/v1"
+
+_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_WINDOWS_DRIVE = re.compile(r"[A-Za-z]:/")
+
+
+def _pascal_case(title: str, fallback: str) -> str:
+    """`Every SCO is measurable` -> `EverySCOIsMeasurable` (acronyms keep their capitals)."""
+    words = re.findall(r"[^\W_]+", title)
+    name = "".join(w[0].upper() + w[1:] for w in words)
+    return name or "".join(re.findall(r"[^\W_]+", fallback)) or "Rule"
+
+
+def _absolute_url(text: str) -> bool:
+    if not text or any(c.isspace() or c in "<>" for c in text):
+        return False
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _help(info: RuleInfo) -> dict[str, str]:
+    level = info.severity.label
+    text = [info.title]
+    markdown = [f"**{info.id}: {info.title}**"]
+    if info.rationale:
+        text.append(info.rationale)
+        markdown.append(info.rationale)
+    origin = f"Rule {info.id} from the `{info.pack}` pack; default severity {level}." if info.pack else (
+        f"Rule {info.id}; default severity {level}.")
+    text.append(origin)
+    markdown.append(origin)
+    if info.help:
+        text.append(f"More: {info.help}")
+        if _absolute_url(info.help):
+            markdown.append(f"[More about {info.id}](<{info.help}>)")
+        else:
+            markdown.append(f"More: `{info.help.replace('`', '')}`")
+    return {"text": "\n\n".join(text), "markdown": "\n\n".join(markdown)}
+
+
+def _rule(info: RuleInfo) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "id": info.id,
+        "name": _pascal_case(info.title, info.id),
+        "shortDescription": {"text": info.title or info.id},
+    }
+    if info.rationale:
+        rule["fullDescription"] = {"text": info.rationale}
+    rule["help"] = _help(info)
+    if _absolute_url(info.help):
+        rule["helpUri"] = info.help
+    rule["defaultConfiguration"] = {"level": _LEVELS[info.severity]}
+    tags = list(dict.fromkeys(info.tags))
+    if tags:
+        rule["properties"] = {"tags": tags}
+    return rule
+
+
+def _artifact_location(path: str) -> dict[str, str]:
+    if _WINDOWS_DRIVE.match(path):
+        return {"uri": "file:///" + quote(path, safe="/:")}
+    if path.startswith("/"):
+        return {"uri": "file://" + quote(path, safe="/")}
+    while path.startswith("./"):
+        path = path[2:]
+    return {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
+
+
+def _region(f: Finding) -> dict[str, int]:
+    line = max(1, f.line)
+    column = max(1, f.column)
+    end_line = max(line, f.end_line)
+    end_column = max(column, f.end_column) if end_line == line else max(1, f.end_column)
+    return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
+
+
+def _unique_fingerprints(findings: list[Finding]) -> list[str]:
+    """The findings' fingerprints, in order, with `-2`, `-3`... added to repeats so every one is unique."""
+    taken = {f.fingerprint for f in findings}
+    seen: set[str] = set()
+    out: list[str] = []
+    for f in findings:
+        fp = f.fingerprint
+        if fp in seen:
+            n = 2
+            while f"{fp}-{n}" in taken or f"{fp}-{n}" in seen:
+                n += 1
+            fp = f"{fp}-{n}"
+        seen.add(fp)
+        out.append(fp)
+    return out
+
+
+def _result(f: Finding, index: int, fingerprint: str) -> dict[str, Any]:
+    location: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": _artifact_location(f.file), "region": _region(f)},
+    }
+    if f.pointer:
+        location["logicalLocations"] = [{"fullyQualifiedName": f.pointer}]
+    result: dict[str, Any] = {
+        "ruleId": f.rule,
+        "ruleIndex": index,
+        "level": _LEVELS[f.severity],
+        "message": {"text": f.message},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+    }
+    if f.suppressed is not None:
+        result["suppressions"] = [{"kind": "external", "justification": f.suppressed}]
+    properties: dict[str, Any] = {"document": f.document}
+    if f.service is not None:
+        properties["service"] = f.service
+    result["properties"] = properties
+    return result
+
+
+def render(result: RunResult, options: object = None) -> str:
+    findings = sorted(result.findings, key=Finding.sort_key)
+    infos = dict(result.rules)
+    for f in findings:  # a finding from a rule missing in `rules` still needs a descriptor to point at
+        if f.rule not in infos:
+            infos[f.rule] = RuleInfo(f.rule, f.severity, f.title, "")
+    ids = sorted(infos)
+    index = {rule_id: i for i, rule_id in enumerate(ids)}
+    driver: dict[str, Any] = {"name": "usm-rules"}
+    if result.tool_version:
+        driver["version"] = result.tool_version
+    driver["informationUri"] = INFORMATION_URI
+    driver["rules"] = [_rule(infos[rule_id]) for rule_id in ids]
+    fingerprints = _unique_fingerprints(findings)
+    document = {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(f, index[f.rule], fp) for f, fp in zip(findings, fingerprints)],
+            }
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

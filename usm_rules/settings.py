@@ -1,0 +1,120 @@
+"""Config file + command-line flags -> EngineOptions (which policies, rules, params and limits are in force)."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .engine import EngineOptions
+from .errors import Located, UsageError
+from .findings import Severity
+from .resources import policies_dir
+
+
+def builtin_packs() -> dict[str, str]:
+    """Pack name -> policy file shipped with the package."""
+    directory = policies_dir()
+    try:
+        return {p.stem: str(p) for p in sorted(directory.glob("*.policy"))}
+    except OSError:
+        return {}
+
+
+@dataclass
+class Flags:
+    """What the command line says; None means "as the config says"."""
+
+    policies: tuple[str, ...] = ()
+    packs: tuple[str, ...] | None = None
+    no_builtin: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    as_of: _dt.date | None = None
+    jobs: int | None = None
+    use_cache: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def _policy_files(entries: tuple[str, ...], root: str | None, where: dict[str, Located]) -> list[str]:
+    out: list[str] = []
+    for entry in entries:
+        path = entry if root is None or os.path.isabs(entry) else os.path.join(root, entry)
+        if os.path.isdir(path):
+            out.extend(str(p) for p in sorted(Path(path).rglob("*.policy")))
+        elif os.path.exists(path):
+            out.append(path)
+        else:
+            loc = where.get(entry)
+            message = f"policy path `{entry}` does not exist"
+            raise UsageError([Located(loc.file, loc.line, loc.column, message, loc.length, loc.source_line)]
+                             if loc else message)
+    return out
+
+
+def engine_options(config: Config, flags: Flags) -> EngineOptions:
+    packs_available = builtin_packs()
+    if flags.no_builtin:
+        packs: tuple[str, ...] = ()
+    elif flags.packs is not None:
+        packs = flags.packs
+    elif config.packs is not None:
+        packs = config.packs
+    else:
+        packs = tuple(packs_available)
+    files: list[str] = []
+    for pack in packs:
+        if pack not in packs_available:
+            raise UsageError(f"unknown built-in pack `{pack}` (available: {', '.join(packs_available) or 'none'})")
+        files.append(packs_available[pack])
+    config_where = {}
+    if "policies" in config.locations:
+        config_where = {p: config.locations["policies"] for p in config.policies}
+    files += _policy_files(config.policies, None, config_where)
+    files += _policy_files(flags.policies, None, {})
+    # The same file named twice (a pack and a path) is loaded once.
+    seen: set[str] = set()
+    unique = []
+    for f in files:
+        key = os.path.realpath(f)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    severities: dict[str, Severity | None] = {}
+    params: dict[str, dict] = {}
+    param_locations: dict[tuple[str, str], Located] = {}
+    for rule_id, settings in config.rules.items():
+        if not settings.enabled:
+            severities[rule_id] = None
+        elif settings.severity is not None:
+            severities[rule_id] = settings.severity
+        if settings.params:
+            params[rule_id] = dict(settings.params)
+            for name, loc in settings.param_locations.items():
+                param_locations[(rule_id, name)] = loc
+    limits = None
+    if config.limits:
+        from .loader import Limits
+
+        limits = Limits(**dict(config.limits))
+    shared: dict = {"maturity_levels": list(config.maturity_levels), "perspectives": list(config.perspectives),
+                    "value_types": list(config.value_types)}
+    shared.update({name: list(words) for name, words in config.word_lists.items()})
+    select = flags.select or config.select
+    ignore = tuple(config.ignore) + tuple(flags.ignore)
+    return EngineOptions(
+        policy_files=unique,
+        select=tuple(select),
+        ignore=ignore,
+        severities=severities,
+        params=params,
+        shared_params=shared,
+        param_locations=param_locations,
+        as_of=flags.as_of or _dt.date.today(),
+        include=tuple(config.include),
+        exclude=tuple(config.exclude),
+        limits=limits,
+        jobs=flags.jobs or config.jobs,
+        use_cache=flags.use_cache,
+    )
