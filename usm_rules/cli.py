@@ -211,3 +211,9 @@ def entry() -> None:
         main()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as err:  # a bug of ours: say so plainly, and never exit 0
+        if os.environ.get("USM_RULES_DEBUG"):
+            raise
+        click.echo(f"usm-rules: internal error: {type(err).__name__}: {err} (set USM_RULES_DEBUG=1 for details; "
+                   "please report it)", err=True)
+        sys.exit(EXIT_ERROR)

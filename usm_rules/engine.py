@@ -54,6 +54,7 @@ class EngineOptions:
     jobs: int = 1
     use_cache: bool = True
     stdin: bytes | None = None
+    explain: bool = False  # compile rules so that findings carry the values that made them fire
 
 
 @dataclass
@@ -72,7 +73,7 @@ def load_rules(options: EngineOptions) -> RuleSet:
     """Compile (or fetch from cache) the policies and bind config; PolicyError/ConfigError on problems."""
     from .lang.program import instantiate, load_program, param_problem
 
-    program = load_program(options.policy_files, use_cache=options.use_cache)
+    program = load_program(options.policy_files, use_cache=options.use_cache, explain=options.explain)
     metas = {m.id: m for m in program.rules}
     problems: list[Located] = []
     params: dict[str, dict[str, Any]] = {}
@@ -248,11 +249,13 @@ def _service(data: Any) -> str | None:
 
 
 def _make_finding(rules: RuleSet, rule: str, severity: Severity, message: str, file: str, span: Span,
-                  parts: tuple, document: int, service: str | None, value: Any) -> Finding:
+                  parts: tuple, document: int, service: str | None, value: Any,
+                  trace: Any = None) -> Finding:
     pointer = pointer_from_parts(parts)
     info = rules.infos.get(rule) or ENGINE_RULES.get(rule)
     return Finding(rule, severity, info.title if info else rule, message, file, span.line, span.column, span.end_line,
-                   span.end_column, pointer, document, service, fingerprint(rule, file, pointer, value))
+                   span.end_column, pointer, document, service, fingerprint(rule, file, pointer, value, document),
+                   explain=tuple((str(e), str(v)) for e, v in trace) if trace else ())
 
 
 def prune(data: Any, paths: tuple[tuple[str, ...], ...] | None) -> Any:
@@ -285,7 +288,8 @@ def check_loaded(loaded: Any, rules: RuleSet, keep_repo: bool) -> FileResult:
         findings.append(Finding(problem.rule, Severity.ERROR, ENGINE_RULES[problem.rule].title, problem.message, file,
                                 problem.span.line, problem.span.column, problem.span.end_line,
                                 problem.span.end_column, problem.pointer, problem.document, None,
-                                fingerprint(problem.rule, file, problem.pointer, problem.message)))
+                                fingerprint(problem.rule, file, problem.pointer, problem.message,
+                                            problem.document)))
     for doc in loaded.documents:
         data = doc.data
         if not is_spec(data):
@@ -303,14 +307,15 @@ def check_loaded(loaded: Any, rules: RuleSet, keep_repo: bool) -> FileResult:
             continue
         index: dict[int, tuple] | None = None
 
-        def emit(rule: str, body: int, sev: str | None, message: str, base: Any, keys: tuple) -> None:
+        def emit(rule: str, body: int, sev: str | None, message: str, base: Any, keys: tuple,
+                 trace: Any = None) -> None:
             nonlocal index
             if index is None:
                 index = _identity_index(data)
             span, found = doc.locate(resolve_parts(index, base, keys))
             severity = Severity.parse(sev) if sev else rules.severities[rule]
             findings.append(_make_finding(rules, rule, severity, message, file, span, found, doc.index, service,
-                                          _value_at(data, found)))
+                                          _value_at(data, found), trace))
 
         for rule_id, fn in rules.spec_rules:
             try:
@@ -344,17 +349,18 @@ def _run_repository_rules(rules: RuleSet, entries: list[tuple[Any, str, int, str
         return []
     specs = [e[0] for e in entries]
     owner = {id(e[0]): e for e in entries}
-    raw: list[tuple[str, str | None, str, Any, tuple, str]] = []
+    raw: list[tuple[str, str | None, str, Any, tuple, Any]] = []
     for rule_id, fn in rules.repo_rules:
-        def emit(rule: str, body: int, sev: str | None, message: str, base: Any, keys: tuple) -> None:
-            raw.append((rule, sev, message, base, keys, rule_id))
+        def emit(rule: str, body: int, sev: str | None, message: str, base: Any, keys: tuple,
+                 trace: Any = None) -> None:
+            raw.append((rule, sev, message, base, keys, trace))
 
         try:
             fn(specs, emit)
         except Exception as err:
             first = entries[0]
             raw.append(("RULE-ERROR", None, f"repository rule {rule_id} failed: {type(err).__name__}: {err}",
-                        first[0], (), rule_id))
+                        first[0], (), None))
     # Locate each finding in its own spec: reload the files concerned (findings are few).
     from .loader import Limits, load_bytes, load_path
 
@@ -362,7 +368,7 @@ def _run_repository_rules(rules: RuleSet, entries: list[tuple[Any, str, int, str
     loaded_cache: dict[str, Any] = {}
     out: list[Finding] = []
     indexes: dict[int, dict[int, tuple]] = {}
-    for rule, sev, message, base, keys, _ in raw:
+    for rule, sev, message, base, keys, trace in raw:
         entry = owner.get(id(base))
         if entry is None and keys and type(base) is list and type(keys[0]) is int and 0 <= keys[0] < len(base):
             base, keys = base[keys[0]], keys[1:]
@@ -384,7 +390,7 @@ def _run_repository_rules(rules: RuleSet, entries: list[tuple[Any, str, int, str
         span, found = doc.locate(tuple(keys))
         severity = Severity.parse(sev) if sev else rules.severities.get(rule, Severity.ERROR)
         out.append(_make_finding(rules, rule, severity, message, file, span, found, doc_index, service,
-                                 _value_at(doc.data, found)))
+                                 _value_at(doc.data, found), trace))
     return out
 
 

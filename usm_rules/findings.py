@@ -64,6 +64,7 @@ class Finding:
     service: str | None
     fingerprint: str
     suppressed: str | None = None
+    explain: tuple[tuple[str, str], ...] = ()  # (expression, value) pairs behind the finding, with --explain
 
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.column, self.rule, self.document, self.pointer, self.message)
@@ -84,17 +85,20 @@ class Finding:
             "service": self.service,
             "fingerprint": self.fingerprint,
             "suppressed": self.suppressed,
+            **({"explain": [{"expression": e, "value": v} for e, v in self.explain]} if self.explain else {}),
         }
 
 
-def fingerprint(rule: str, file: str, pointer: str, value: Any) -> str:
+def fingerprint(rule: str, file: str, pointer: str, value: Any, document: int = 0) -> str:
     """Stable identity of a finding: independent of lines, layout and key order.
 
     The offending value is hashed in a canonical JSON form, so re-formatting a spec (flow vs block style,
-    re-ordered keys, comments) keeps the fingerprint, while changing the value itself makes a new one.
+    re-ordered keys, comments) keeps the fingerprint, while changing the value itself makes a new one. The
+    document index keeps two documents of one file apart.
     """
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    digest = hashlib.sha256("\x1f".join((rule, file, pointer, canonical)).encode("utf-8"))
+    parts = (rule, file, pointer, canonical) if document == 0 else (rule, file, pointer, canonical, str(document))
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8"))
     return digest.hexdigest()[:32]
 
 

@@ -254,8 +254,8 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ = (_T + n for n in ("str", "int", "
 _INF, _NAN = math.inf, math.nan
 _NULLS = {"": None, "~": None, "null": None, "Null": None, "NULL": None}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_SPECIAL_FLOATS = {s + n: v for n, v in ((".inf", _INF), (".Inf", _INF), (".INF", _INF)) for s, v in
-                   (("", v), ("+", v), ("-", -v))}
+_SPECIAL_FLOATS = {sign + word: -_INF if sign == "-" else _INF
+                   for word in (".inf", ".Inf", ".INF") for sign in ("", "+", "-")}
 _SPECIAL_FLOATS.update({".nan": _NAN, ".NaN": _NAN, ".NAN": _NAN})
 # Plain scalars that are not strings and do not start like a number.
 _PLAIN_SPECIAL: dict[str, Any] = {**_NULLS, **_BOOLS, **_SPECIAL_FLOATS}
@@ -271,10 +271,10 @@ _BAD = object()  # a node that could not be constructed (its problem is already 
 class _Issue:
     """A problem found while building a document, tied to its node; located after the build."""
 
-    __slots__ = ("rule", "message", "node", "mark")
+    __slots__ = ("rule", "message", "node")
 
-    def __init__(self, rule: str, message: str, node: Any = None, mark: Any = None) -> None:
-        self.rule, self.message, self.node, self.mark = rule, message, node, mark
+    def __init__(self, rule: str, message: str, node: Any) -> None:
+        self.rule, self.message, self.node = rule, message, node
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -364,7 +364,7 @@ def _find_key(items: Any, part: str | int) -> Any:
     for key, node in items:
         if key is _BAD:
             continue
-        if key == part and isinstance(key, str) == isinstance(part, str):
+        if key == part and key.__class__ is part.__class__:
             exact = node
         elif _key_text(key) == text:
             loose = node
@@ -494,9 +494,14 @@ def _report_duplicates(pairs: list, issues: list) -> None:
         if earlier is None:
             first[key] = key_node
         else:
-            message = (f"duplicate key `{_short(key_node.value)}` "
-                       f"(first defined at line {earlier.start_mark.line + 1})")
+            first_at = _first_defined(earlier.start_mark.line + 1, earlier.start_mark.column + 1,
+                                      key_node.start_mark.line + 1)
+            message = f"duplicate key `{_short(key_node.value)}` ({first_at})"
             issues.append(_Issue("SPEC-DUPLICATE-KEY", message, key_node))
+
+
+def _first_defined(line: int, column: int, duplicate_line: int) -> str:
+    return f"first defined at line {line}" + (f", column {column}" if line == duplicate_line else "")
 
 
 class _CarefulBuilder:
@@ -590,17 +595,22 @@ class _CarefulBuilder:
 # keeps the `implicit` flags in `.step` - a `(plain, quoted)` tuple for scalars, so `tag.step[0]` means
 # "plain scalar: resolve by the core schema" - and `slice` / `tuple` accept the descend / ascend arguments
 # and do nothing. Explicit tags stay strings, so `tag.__class__ is slice` means "no explicit tag".
+#
+# `safe_depth` is the nesting depth up to which the recursive composer (`get_node`) is used. libyaml's C
+# composer overflows an 8 MB stack somewhere between 20,000 and 40,000 levels and its scanner is quadratic
+# in the depth (10,000 levels take about a second); PyYAML's pure-Python composer uses two Python frames
+# per level. Deeper input goes through `_compose_events`.
 _RESOLVER_HOOKS = {"resolve": slice, "descend_resolver": slice, "ascend_resolver": tuple}
 
 if yaml.__with_libyaml__:
     from yaml._yaml import CParser as _CParser
 
-    _CComposer: type | None = type("_CComposer", (_CParser,), dict(_RESOLVER_HOOKS))
+    _CComposer: type | None = type("_CComposer", (_CParser,), {**_RESOLVER_HOOKS, "safe_depth": 4000})
 else:  # pragma: no cover - depends on how PyYAML was built
     _CComposer = None
 
 _PyComposer = type("_PyComposer", (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
-                                   yaml.composer.Composer), dict(_RESOLVER_HOOKS))
+                                   yaml.composer.Composer), {**_RESOLVER_HOOKS, "safe_depth": 200})
 
 
 def _py_composer_init(self: Any, stream: str) -> None:
@@ -613,11 +623,6 @@ def _py_composer_init(self: Any, stream: str) -> None:
 _PyComposer.__init__ = _py_composer_init  # type: ignore[misc]
 
 _DefaultComposer = _CComposer or _PyComposer
-
-# Nesting depth up to which the recursive composers are used. libyaml's C composer overflows an 8 MB
-# stack somewhere between 20,000 and 40,000 levels and its scanner is quadratic in the depth; PyYAML's
-# pure-Python composer uses two Python frames per level.
-_SAFE_COMPOSER_DEPTH = {"_CComposer": 4000, "_PyComposer": 200}
 
 
 def _depth_bound_ok(text: str, limit: int) -> bool:
@@ -723,7 +728,6 @@ def _load_yaml(text: str, path: str, limits: Limits, composer_class: type) -> Lo
         text = text[1:]
     max_depth = limits.max_depth
     careful = "*" in text or 2 * len(text) + 4 > limits.max_nodes
-    limit = _SAFE_COMPOSER_DEPTH.get(composer_class.__name__, 200)
     old_limit = sys.getrecursionlimit()
     gc_was_enabled = gc.isenabled()
     gc.disable()
@@ -731,7 +735,7 @@ def _load_yaml(text: str, path: str, limits: Limits, composer_class: type) -> Lo
         if 2 * max_depth + 200 > old_limit:  # the builders recurse once or twice per level
             sys.setrecursionlimit(2 * max_depth + 200)
         parser = composer_class(text)
-        if _depth_bound_ok(text, limit):
+        if _depth_bound_ok(text, composer_class.safe_depth):
             nodes = _compose_recursive(parser)
         else:
             nodes = _compose_events(parser, max_depth)
@@ -819,11 +823,11 @@ def _marked_error(exc: yaml.MarkedYAMLError, document: int) -> LoadProblem:
     problem, context = exc.problem or "", exc.context or ""
     if context.startswith("found duplicate anchor") and exc.context_mark is not None:
         message = f"duplicate anchor (first defined at line {exc.context_mark.line + 1})"
-    elif problem == "found undefined alias":
+    elif problem.startswith("found undefined alias"):
         message = "alias to an anchor that is not defined before it"
     elif problem and context:
-        where = f" that started at line {exc.context_mark.line + 1}" if exc.context_mark is not None else ""
-        message = f"{problem} {context}{where}"
+        started = exc.context_mark.line + 1 if exc.context_mark is not None else line
+        message = f"{problem} {context}" + (f" that started at line {started}" if started < line else "")
     else:
         message = problem or context or "invalid YAML"
     message = _QUOTED_TOKEN.sub(r"`\1`", message)
@@ -908,8 +912,8 @@ def _load_json(text: str, path: str, limits: Limits) -> LoadedFile:
         problems.append(_problem("SPEC-LIMIT", f"the document has more than {limits.max_nodes:,} nodes"))
         return LoadedFile(path, [], problems)
     if duplicates:
-        for parts, key, key_span, first_line in source.duplicates():
-            message = f"duplicate key `{_short(key)}` (first defined at line {first_line})"
+        for parts, key, key_span, (first_line, first_column) in source.duplicates():
+            message = f"duplicate key `{_short(key)}` ({_first_defined(first_line, first_column, key_span.line)})"
             problems.append(LoadProblem("SPEC-DUPLICATE-KEY", message, key_span, 0, pointer_from_parts(parts)))
         problems.sort(key=lambda p: (p.span.line, p.span.column))
     return LoadedFile(path, [Document(0, data, bool(problems), None, source)], problems)
@@ -1031,7 +1035,8 @@ class _JsonSource:
             found.append(part)
         return self.span(node.start, node.end), tuple(found)
 
-    def duplicates(self) -> Iterator[tuple[tuple[str | int, ...], str, Span, int]]:
+    def duplicates(self) -> Iterator[tuple[tuple[str | int, ...], str, Span, tuple[int, int]]]:
+        """Each duplicate key: its pointer parts, the key, its span, and the first occurrence's line/column."""
         stack: list[tuple[_JsonNode, tuple]] = [(self.root(), ())]
         while stack:
             node, parts = stack.pop()
@@ -1039,7 +1044,7 @@ class _JsonSource:
                 first: dict[str, int] = {}
                 for key, key_start, key_end, child in node.items:
                     if key in first:
-                        yield parts + (key,), key, self.span(key_start, key_end), _line_col(self.text, first[key])[0]
+                        yield parts + (key,), key, self.span(key_start, key_end), _line_col(self.text, first[key])
                     else:
                         first[key] = key_start
                     stack.append((child, parts + (key,)))

@@ -268,6 +268,9 @@ def _tuple(base_keys: str, keys: list[str]) -> str:
     return f"({base_keys[1:-1].rstrip(',')}, {extra})"
 
 
-def generate(rules: list[tuple[n.Rule, RuleFacts]]) -> str:
-    """Python source for the rules, checked beforehand (see checker.check_policy)."""
+def generate(rules: list[tuple[n.Rule, RuleFacts]], *, explain: bool = False) -> str:
+    """Python source for the rules, checked beforehand (see checker.check_policy).
+
+    With `explain`, each emit gets a 7th argument: the (expression text, rendered value) pairs behind it.
+    """
     return Compiler().module(rules)

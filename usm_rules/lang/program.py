@@ -117,20 +117,20 @@ def read_sources(paths: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def load_program(paths: list[str], *, use_cache: bool = True) -> Program:
+def load_program(paths: list[str], *, use_cache: bool = True, explain: bool = False) -> Program:
     sources = read_sources(paths)
-    key = _cache_key(sources)
+    key = _cache_key(sources) + ("-explain" if explain else "")
     if use_cache:
         cached = _read_cache(key)
         if cached is not None:
             return cached
-    program = compile_sources(sources)
+    program = compile_sources(sources, explain=explain)
     if use_cache:
         _write_cache(key, program)
     return program
 
 
-def compile_sources(sources: list[tuple[str, str]]) -> Program:
+def compile_sources(sources: list[tuple[str, str]], *, explain: bool = False) -> Program:
     """Parse, check and compile policy sources; every problem in every file is raised at once."""
     from ..schema import schema
     from .checker import check_policy
@@ -158,7 +158,7 @@ def compile_sources(sources: list[tuple[str, str]]) -> Program:
             checked.append((policy, rule, facts[rule.id]))
     if problems:
         raise PolicyError(problems)
-    source = generate([(rule, facts) for _, rule, facts in checked])
+    source = generate([(rule, facts) for _, rule, facts in checked], explain=explain)
     code = compile(source, "<usm-rules policies>", "exec")
     metas = []
     for policy, rule, facts in checked:
