@@ -1,6 +1,7 @@
 """The command line: options -> config -> engine -> reporter -> exit code. The only module that prints or exits."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import sys
@@ -67,8 +68,11 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated, repeatable).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated, repeatable).")
 @click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), help="Lowest severity that fails the run [default: error].")
-@click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file (atomically).")
+@click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True,
+              help="Format of the report on standard output (or in --output FILE).")
+@click.option("--output", "-o", "outputs", multiple=True,
+              help="Write a report to a file, atomically: FILE (in --format) or FORMAT:FILE, e.g. "
+                   "sarif:findings.sarif (repeatable; the terminal report stays unless FILE is given alone).")
 @click.option("--as-of", callback=_date, help="Date for date-dependent rules, YYYY-MM-DD [default: today].")
 @click.option("--config", "config_path", type=click.Path(), help="Config file [default: usm-rules.toml or pyproject.toml, found upwards].")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: 1, or as configured].")
@@ -76,10 +80,21 @@ def main() -> None:
 @click.option("--show-source/--no-show-source", default=None, help="Show the source line and a caret [default: on a terminal].")
 @click.option("--color/--no-color", default=None, help="Colour the text output [default: on a terminal].")
 @click.option("--no-cache", is_flag=True, help="Compile the policies afresh, without the user cache.")
+@click.option("--explain", is_flag=True, help="Show the values behind each finding.")
+@click.option("--no-inline-suppressions", is_flag=True, help="Ignore `# usm-rules: ignore[...]` comments (audits).")
+@click.option("--waivers", type=click.Path(dir_okay=False), help="Waivers file [default: as configured].")
+@click.option("--warn-expiring-within", type=click.IntRange(min=0), metavar="DAYS",
+              help="Announce waivers that expire within DAYS days.")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Hide findings recorded in this baseline file.")
+@click.option("--changed-since", metavar="REF", help="Only report on spec files changed since a git ref "
+              "(repository rules still see every spec).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr [default: on a terminal].")
 def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, ...], no_builtin: bool,
-          select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, fmt: str, output: str | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, fmt: str, outputs: tuple[str, ...],
           as_of: _dt.date | None, config_path: str | None, jobs: int | None, quiet: bool, show_source: bool | None,
-          color: bool | None, no_cache: bool) -> None:
+          color: bool | None, no_cache: bool, explain: bool, no_inline_suppressions: bool, waivers: str | None,
+          warn_expiring_within: int | None, baseline: str | None, changed_since: str | None,
+          progress: bool | None) -> None:
     """Check service spec files (files, directories, or - for standard input).
 
     Exit status: 0 no findings at or above --fail-on, 1 findings at or above it, 2 a usage, config or
@@ -90,36 +105,82 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
     from .reporters import ReportOptions, get_reporter
     from .settings import Flags, engine_options
 
+    from .settings import changed_files
+
+    files_out, terminal = _parse_outputs(outputs, fmt)
     try:
         config = _load_config(config_path)
         flags = Flags(policies=policies, packs=_split(packs) or None, no_builtin=no_builtin, select=_split(select),
-                      ignore=_split(ignore), as_of=as_of, jobs=jobs, use_cache=not no_cache)
+                      ignore=_split(ignore), as_of=as_of, jobs=jobs, use_cache=not no_cache, explain=explain,
+                      inline_suppressions=not no_inline_suppressions, waivers=waivers,
+                      warn_expiring_within=warn_expiring_within, baseline=baseline)
         options = engine_options(config, flags)
+        if changed_since is not None:
+            options.report_only = changed_files(changed_since)
         if not paths:
             paths = (".",)
         if "-" in paths:
             options.stdin = sys.stdin.buffer.read()
-        result = run(list(paths), options)
+        show_progress = sys.stderr.isatty() if progress is None else progress
+        result = run(list(paths), options, progress=_progress_bar() if show_progress else None)
     except UsmError as err:
         _fail(err)
         return
-    tty = sys.stdout.isatty() and output is None
+    tty = sys.stdout.isatty()
     report_options = ReportOptions(
         show_source=tty if show_source is None else show_source,
         color=(tty and not os.environ.get("NO_COLOR")) if color is None else color,
         quiet=quiet,
+        explain=explain,
     )
-    text = get_reporter(fmt)(result, report_options)
-    if output:
-        try:
-            _write_output(output, text)
-        except UsmError as err:
-            _fail(err)
-    else:
-        click.echo(text, nl=False)
+    try:
+        for out_fmt, path in files_out:
+            _write_output(path, get_reporter(out_fmt)(result, dataclasses.replace(report_options, color=False)))
+    except UsmError as err:
+        _fail(err)
+    if terminal:
+        click.echo(get_reporter(fmt)(result, report_options), nl=False)
     threshold = Severity.parse(fail_on) if fail_on else config.fail_on
     failing = any(f.severity >= threshold for f in result.active())
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _parse_outputs(outputs: tuple[str, ...], fmt: str) -> tuple[list[tuple[str, str]], bool]:
+    """`--output` values -> [(format, file)], and whether the terminal still gets the --format report."""
+    files: list[tuple[str, str]] = []
+    terminal = True
+    for value in outputs:
+        name, sep, path = value.partition(":")
+        if sep and name in REPORTERS and path:
+            files.append((name, path))
+        elif sep and name and not os.path.sep in name and name.isidentifier() and path:
+            raise click.BadParameter(f"unknown format `{name}` (formats: {', '.join(REPORTERS)})",
+                                     param_hint="'--output'")
+        else:
+            files.append((fmt, value))
+            terminal = False
+    return files, terminal
+
+
+def _progress_bar() -> Any:
+    """A progress callback that redraws one stderr line at most ten times a second."""
+    import time
+
+    last = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if total < 50 or (now - last[0] < 0.1 and done < total):
+            return
+        last[0] = now
+        width = 30
+        filled = width * done // total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        if done >= total:
+            sys.stderr.write("\r" + " " * (width + 30) + "\r")
+        sys.stderr.flush()
+
+    return show
 
 
 def _rule_set(config_path: str | None, policies: tuple[str, ...], no_builtin: bool) -> Any:
@@ -195,6 +256,39 @@ def explain(rule_id: str, policies: tuple[str, ...], config_path: str | None) ->
         click.echo(f"  source: {meta.file}:{meta.line}")
         for line in meta.source.splitlines():
             click.echo(f"    {line}")
+
+
+@main.command()
+@click.argument("action", type=click.Choice(["create", "update"]))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--policy", "policies", multiple=True, type=click.Path(), help="Extra policy file or directory.")
+@click.option("--config", "config_path", type=click.Path(), help="Config file.")
+@click.option("--as-of", callback=_date, help="Date for date-dependent rules, YYYY-MM-DD.")
+def baseline(action: str, file: str, paths: tuple[str, ...], policies: tuple[str, ...], config_path: str | None,
+             as_of: _dt.date | None) -> None:
+    """Record today's findings in FILE, so that `check --baseline FILE` reports only new ones.
+
+    `create` refuses to overwrite an existing FILE; `update` rewrites it.
+    """
+    from . import baseline as baseline_file
+    from .engine import run
+    from .settings import Flags, engine_options
+
+    if action == "create" and os.path.exists(file):
+        click.echo(f"usm-rules: `{file}` exists; use `usm-rules baseline update {file}` to rewrite it", err=True)
+        sys.exit(EXIT_ERROR)
+    try:
+        config = _load_config(config_path)
+        options = engine_options(config, Flags(policies=policies, as_of=as_of))
+        options.baseline = None
+        result = run(list(paths or (".",)), options)
+        _write_output(file, baseline_file.render(result.findings, __version__))
+    except UsmError as err:
+        _fail(err)
+        return
+    count = len(result.active())
+    click.echo(f"Recorded {count} finding{'' if count == 1 else 's'} in {file}.")
 
 
 @main.command()

@@ -34,6 +34,9 @@ What users write
     [word_lists]                            # heuristic word lists by name; the packs decide which they read
     weasel_words = ["fast", "efficient"]
 
+    [suppressions]
+    require_reason = true                   # `# usm-rules: ignore[ID] reason` must give a reason
+
     [limits]                                # positive integers
     max_bytes = 10485760
     max_depth = 64
@@ -136,6 +139,7 @@ class Config:
     baseline: str | None = None               # joined to `root`
     limits: Mapping[str, int] = field(default_factory=_empty)
     jobs: int = 1
+    require_suppression_reason: bool = False  # [suppressions] require_reason: inline ignores must say why
     # Where each key that was set is written, by dotted name ("select", "limits.max_bytes", "rules.USM-010"),
     # so later stages (a policy path that does not exist, an unknown rule id) can point at it.
     locations: Mapping[str, Located] = field(default_factory=_empty)
@@ -596,6 +600,17 @@ def _word_lists(r: _Reader, value: object, out: dict[str, Any], root: str) -> No
     out["word_lists"] = MappingProxyType(lists)
 
 
+def _suppressions(r: _Reader, value: object, out: dict[str, Any], root: str) -> None:
+    table = r.keys(("suppressions",), value, ("require_reason",))
+    if "require_reason" in table:
+        flag = table["require_reason"]
+        if type(flag) is bool:
+            out["require_suppression_reason"] = flag
+        else:
+            r.error(("suppressions", "require_reason"), f"`suppressions.require_reason` must be true or false, "
+                                                        f"got {_show(flag)}")
+
+
 def _limits(r: _Reader, value: object, out: dict[str, Any], root: str) -> None:
     table = r.keys(("limits",), value, LIMIT_KEYS)
     limits = {}
@@ -656,6 +671,7 @@ _TOP_LEVEL: dict[str, Callable[[_Reader, object, dict[str, Any], str], None]] = 
     "vocabulary": _vocabulary,
     "word_lists": _word_lists,
     "limits": _limits,
+    "suppressions": _suppressions,
     "rules": _rules,
 }
 

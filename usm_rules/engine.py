@@ -29,6 +29,18 @@ ENGINE_RULES: dict[str, RuleInfo] = {
                  "A path that was named or found but cannot be read (missing, a directory, no permission)."),
         RuleInfo("RULE-ERROR", Severity.ERROR, "Rule evaluated without error", "engine",
                  "A rule failed to evaluate on this spec; the other rules and files were still checked."),
+        RuleInfo("SUPPRESSION-UNUSED", Severity.WARNING, "Inline suppression is used", "engine",
+                 "A `# usm-rules: ignore[...]` comment that suppresses nothing hides future findings; remove it."),
+        RuleInfo("SUPPRESSION-INVALID", Severity.WARNING, "Inline suppression is well-formed", "engine",
+                 "A suppression must name known rules (and give a reason when the config requires one)."),
+        RuleInfo("WAIVER-EXPIRED", Severity.WARNING, "Waiver has not expired", "engine",
+                 "An expired waiver no longer suppresses its findings; renew it with a new approval or fix the specs."),
+        RuleInfo("WAIVER-EXPIRING", Severity.INFO, "Waiver is not about to expire", "engine",
+                 "Announces waivers that expire within `--warn-expiring-within` days."),
+        RuleInfo("WAIVER-UNUSED", Severity.WARNING, "Waiver matches a finding", "engine",
+                 "A live waiver that matches no finding is stale; remove it from the waivers file."),
+        RuleInfo("BASELINE-STALE", Severity.INFO, "Baseline entry still matches a finding", "engine",
+                 "A baseline entry whose finding is gone; refresh with `usm-rules baseline update`."),
     )
 }
 
@@ -55,6 +67,12 @@ class EngineOptions:
     use_cache: bool = True
     stdin: bytes | None = None
     explain: bool = False  # compile rules so that findings carry the values that made them fire
+    inline_suppressions: bool = True
+    require_suppression_reason: bool = False
+    waivers: str | None = None  # path of a waivers file
+    warn_expiring_within: int | None = None  # days
+    baseline: str | None = None  # path of a baseline file
+    report_only: frozenset[str] | None = None  # --changed-since: findings only for these files
 
 
 @dataclass
@@ -240,6 +258,9 @@ class FileResult:
     specs: int
     skipped: int
     repo_specs: list[tuple[Any, str, int, str | None]]  # (pruned data, file, document, service)
+    path: str = ""
+    suppressions: list[Any] = field(default_factory=list)  # inline `# usm-rules:` comments of the file
+    malformed: list[Any] = field(default_factory=list)
 
 
 def _service(data: Any) -> str | None:
@@ -277,7 +298,7 @@ def prune(data: Any, paths: tuple[tuple[str, ...], ...] | None) -> Any:
     return out
 
 
-def check_loaded(loaded: Any, rules: RuleSet, keep_repo: bool) -> FileResult:
+def check_loaded(loaded: Any, rules: RuleSet, keep_repo: bool, run_rules: bool = True) -> FileResult:
     from .schema import is_valid, validate
 
     findings: list[Finding] = []
@@ -317,7 +338,7 @@ def check_loaded(loaded: Any, rules: RuleSet, keep_repo: bool) -> FileResult:
             findings.append(_make_finding(rules, rule, severity, message, file, span, found, doc.index, service,
                                           _value_at(data, found), trace))
 
-        for rule_id, fn in rules.spec_rules:
+        for rule_id, fn in rules.spec_rules if run_rules else ():
             try:
                 fn(data, emit)
             except Exception as err:  # a rule bug must not stop the other rules or files
@@ -334,11 +355,26 @@ def check_file(path: str, rules: RuleSet, options: EngineOptions, keep_repo: boo
     from .loader import Limits, load_bytes, load_path
 
     limits = options.limits or Limits()
+    raw: bytes | None = None
     if path == "-":
-        loaded = load_bytes(options.stdin or b"", "-", limits)
+        raw = options.stdin or b""
     else:
-        loaded = load_path(path, limits)
-    return check_loaded(loaded, rules, keep_repo)
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(limits.max_bytes + 1)
+        except OSError:
+            raw = None  # the loader reports why, as SPEC-READ
+    loaded = load_path(path, limits) if raw is None else load_bytes(raw, path, limits)
+    reported = options.report_only is None or os.path.normpath(path) in options.report_only
+    result = check_loaded(loaded, rules, keep_repo, run_rules=reported)
+    result.path = path
+    if not reported:
+        result.findings = []
+    elif options.inline_suppressions and raw is not None and b"usm-rules:" in raw:
+        from .suppressions import scan
+
+        result.suppressions, result.malformed = scan(raw.decode("utf-8", errors="replace"))
+    return result
 
 
 # -- the run --------------------------------------------------------------------------------------------
@@ -438,6 +474,126 @@ def run(paths: list[str], options: EngineOptions, rules: RuleSet | None = None,
         specs += r.specs
         skipped += r.skipped
         entries.extend(r.repo_specs)
-    findings.extend(_run_repository_rules(rules, entries, options))
+    repo_findings = _run_repository_rules(rules, entries, options)
+    if options.report_only is not None:
+        repo_findings = [f for f in repo_findings if os.path.normpath(f.file) in options.report_only]
+    findings.extend(repo_findings)
+    findings = _apply_inline_suppressions(findings, results, rules, options)
+    if options.waivers:
+        findings = _apply_waivers(findings, options)
+    if options.baseline:
+        findings = _apply_baseline(findings, options)
     findings.sort(key=Finding.sort_key)
-    return RunResult(findings, len(files), specs, skipped, rules.infos, __version__)
+    checked = len(files) if options.report_only is None else sum(
+        1 for f in files if os.path.normpath(f) in options.report_only)
+    return RunResult(findings, checked, specs, skipped, rules.infos, __version__)
+
+
+def _engine_finding(rule: str, message: str, file: str, line: int, column: int, end_line: int, end_column: int,
+                    key: str) -> Finding:
+    info = ENGINE_RULES[rule]
+    return Finding(rule, info.severity, info.title, message, file, line, column, end_line, end_column, "", 0, None,
+                   fingerprint(rule, file, "", key))
+
+
+def _apply_inline_suppressions(findings: list[Finding], results: list[FileResult], rules: RuleSet,
+                               options: EngineOptions) -> list[Finding]:
+    import dataclasses
+
+    by_file: dict[str, tuple[list[Any], list[Any]]] = {}
+    for r in results:
+        if r.suppressions or r.malformed:
+            by_file[r.path] = (r.suppressions, r.malformed)
+    if not by_file:
+        return findings
+    known = set(rules.metas) | set(ENGINE_RULES)
+    out: list[Finding] = []
+    for f in findings:
+        entry = by_file.get(f.file)
+        if entry is not None and f.suppressed is None:
+            for sup in entry[0]:
+                if options.require_suppression_reason and not sup.reason:
+                    continue
+                if sup.covers(f.rule, f.line):
+                    sup.used.add(f.rule)
+                    f = dataclasses.replace(f, suppressed=f"inline: {sup.reason}" if sup.reason else "inline")
+                    break
+        out.append(f)
+    for file, (sups, malformed) in by_file.items():
+        for bad in malformed:
+            out.append(_engine_finding("SUPPRESSION-INVALID", bad.message, file, bad.line, bad.column, bad.line,
+                                       bad.end_column, f"{bad.line}:{bad.message}"))
+        for sup in sups:
+            where = (file, sup.line, sup.column, sup.line, sup.end_column)
+            if options.require_suppression_reason and not sup.reason:
+                out.append(_engine_finding("SUPPRESSION-INVALID", "this suppression gives no reason, and the config "
+                                           "requires one", *where, f"{sup.line}:reason"))
+                continue
+            for rule in sup.rules:
+                if rule not in known:
+                    out.append(_engine_finding("SUPPRESSION-INVALID", f"`{rule}` is not a known rule", *where,
+                                               f"{sup.line}:{rule}"))
+                elif rule in rules.severities or rule in ENGINE_RULES:
+                    if rule not in sup.used:
+                        scope = "this file" if sup.file_level else "this line"
+                        out.append(_engine_finding("SUPPRESSION-UNUSED", f"nothing on {scope} is suppressed by "
+                                                   f"`ignore[{rule}]`", *where, f"{sup.line}:{rule}"))
+    return out
+
+
+def _apply_waivers(findings: list[Finding], options: EngineOptions) -> list[Finding]:
+    import dataclasses
+
+    from .waivers import load_waivers
+
+    assert options.waivers is not None
+    waivers = load_waivers(options.waivers)
+    today = options.as_of
+    out: list[Finding] = []
+    for f in findings:
+        if f.suppressed is None:
+            for w in waivers:
+                if w.matches(f.rule, f.service, f.file, f.pointer):
+                    w.used = True
+                    if w.expires >= today:
+                        f = dataclasses.replace(f, suppressed=w.note())
+                        break
+        out.append(f)
+    path = options.waivers
+    for w in waivers:
+        where = (path, w.line, w.column, w.line, w.column + 1, f"{w.index}")
+        if w.expires < today:
+            out.append(_engine_finding("WAIVER-EXPIRED", f"{w.describe()} expired on {w.expires.isoformat()}: its "
+                                       "findings are reported again", *where))
+        elif not w.used:
+            out.append(_engine_finding("WAIVER-UNUSED", f"{w.describe()} matches no finding", *where))
+        elif options.warn_expiring_within is not None and (w.expires - today).days <= options.warn_expiring_within:
+            days = (w.expires - today).days
+            out.append(_engine_finding("WAIVER-EXPIRING", f"{w.describe()} expires in {days} day"
+                                       f"{'' if days == 1 else 's'} ({w.expires.isoformat()})", *where))
+    return out
+
+
+def _apply_baseline(findings: list[Finding], options: EngineOptions) -> list[Finding]:
+    import dataclasses
+
+    from .baseline import load
+
+    assert options.baseline is not None
+    accepted = load(options.baseline)
+    seen: set[str] = set()
+    out: list[Finding] = []
+    for f in findings:
+        if f.suppressed is None and f.fingerprint in accepted:
+            seen.add(f.fingerprint)
+            f = dataclasses.replace(f, suppressed="baseline")
+        out.append(f)
+    for fp, entry in sorted(accepted.items()):
+        if fp in seen:
+            continue
+        if options.report_only is not None and os.path.normpath(str(entry.get("file"))) not in options.report_only:
+            continue
+        out.append(_engine_finding("BASELINE-STALE", f"baseline entry {entry.get('rule', '?')} at "
+                                   f"`{entry.get('file', '?')}{entry.get('pointer', '')}` matches no finding any more",
+                                   options.baseline, 1, 1, 1, 2, fp))
+    return out

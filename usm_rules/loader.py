@@ -784,34 +784,45 @@ def _node_span(node: Any) -> Span:
 
 
 def _located(issues: list[_Issue], root: Any, index: int) -> list[LoadProblem]:
+    paths = _paths_to(root, [issue.node for issue in issues])
     return [LoadProblem(issue.rule, issue.message, _node_span(issue.node), index,
-                        pointer_from_parts(_path_to(root, issue.node))) for issue in issues]
+                        pointer_from_parts(paths.get(id(issue.node), ()))) for issue in issues]
 
 
 def _path_to(root: Any, target: Any) -> tuple[str | int, ...]:
-    """Pointer parts of `target` (a key node: its mapping plus the key). Only used for problems."""
+    return _paths_to(root, [target]).get(id(target), ())
+
+
+def _paths_to(root: Any, targets: list[Any]) -> dict[int, tuple[str | int, ...]]:
+    """Pointer parts of each target node, by id, in one walk (a key node: its mapping's parts plus the key).
+
+    Only used to report problems, so the fast path never builds a pointer.
+    """
+    wanted = {id(node) for node in targets}
+    found: dict[int, tuple[str | int, ...]] = {}
     stack: list[tuple[Any, tuple]] = [(root, ())]
     seen: set[int] = set()
-    while stack:
+    while stack and len(found) < len(wanted):
         node, parts = stack.pop()
-        if node is target:
-            return parts
-        if id(node) in seen:
+        key = id(node)
+        if key in wanted and key not in found:
+            found[key] = parts
+        if key in seen:
             continue
-        seen.add(id(node))
+        seen.add(key)
         if node.__class__ is SequenceNode:
             stack.extend((child, parts + (i,)) for i, child in enumerate(node.value))
         elif node.__class__ is MappingNode:
             for key_node, value_node in node.value:
                 if key_node.__class__ is ScalarNode:
-                    key = _key_quiet(key_node)
-                    key_parts = parts + ((_key_text(key) if key is not _BAD else key_node.value),)
+                    value = _key_quiet(key_node)
+                    key_parts = parts + ((_key_text(value) if value is not _BAD else key_node.value),)
                 else:
                     key_parts = parts
-                if key_node is target:
-                    return key_parts
+                if id(key_node) in wanted and id(key_node) not in found:
+                    found[id(key_node)] = key_parts
                 stack.append((value_node, key_parts))
-    return ()
+    return found
 
 
 _QUOTED_TOKEN = re.compile(r"'([^'\s]{1,3})'")

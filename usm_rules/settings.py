@@ -34,7 +34,11 @@ class Flags:
     as_of: _dt.date | None = None
     jobs: int | None = None
     use_cache: bool = True
-    extra: dict = field(default_factory=dict)
+    explain: bool = False
+    inline_suppressions: bool = True
+    waivers: str | None = None
+    warn_expiring_within: int | None = None
+    baseline: str | None = None
 
 
 def _policy_files(entries: tuple[str, ...], root: str | None, where: dict[str, Located]) -> list[str]:
@@ -117,4 +121,36 @@ def engine_options(config: Config, flags: Flags) -> EngineOptions:
         limits=limits,
         jobs=flags.jobs or config.jobs,
         use_cache=flags.use_cache,
+        explain=flags.explain,
+        inline_suppressions=flags.inline_suppressions,
+        require_suppression_reason=config.require_suppression_reason,
+        waivers=flags.waivers or _shown(config.waivers),
+        warn_expiring_within=flags.warn_expiring_within,
+        baseline=flags.baseline or _shown(config.baseline),
     )
+
+
+def _shown(path: str | None) -> str | None:
+    """A config path as findings show it: relative to the working directory when below it."""
+    if path is None:
+        return None
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def changed_files(ref: str) -> frozenset[str]:
+    """Files changed since `ref` (committed, staged, unstaged) and new untracked files, relative to the cwd."""
+    import subprocess
+
+    def git(*args: str) -> list[str]:
+        try:
+            done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        except OSError as err:
+            raise UsageError(f"--changed-since needs git: {err}") from None
+        if done.returncode != 0:
+            raise UsageError(f"--changed-since {ref}: git says: {done.stderr.strip() or 'failed'}")
+        return [line for line in done.stdout.splitlines() if line]
+
+    names = git("diff", "--name-only", "--relative", "--diff-filter=d", ref, "--")
+    names += git("ls-files", "--others", "--exclude-standard")
+    return frozenset(os.path.normpath(n) for n in names)

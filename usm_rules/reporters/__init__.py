@@ -13,6 +13,7 @@ class ReportOptions:
     show_source: bool = False
     color: bool = False
     quiet: bool = False
+    explain: bool = False
 
 
 # name -> module; imported only when that format is asked for, to keep start-up light.

@@ -49,10 +49,11 @@ def render(result: RunResult, options: ReportOptions | None = None) -> str:
                     f"{_BOLD}{f.rule}{_RESET} {_safe(f.message)}")
         else:
             head = f"{f.file}:{f.line}:{f.column}: {sev} {f.rule} {_safe(f.message)}"
-        if options.quiet:
-            out.append(head)
-            continue
         out.append(head)
+        if options.quiet:
+            continue
+        for expression, value in f.explain:
+            out.append(f"    = {_safe(expression)}: {_safe(value)}")
         if options.show_source and f.file != "-":
             lines = _source_lines(f.file, sources)
             if lines is not None and 1 <= f.line <= len(lines):
