@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,40 +102,100 @@ class Command:
                 "samples": [vars(s) for s in self.samples], "tool_summary": self.summary}
 
 
+# The launcher: a minimal Python process that starts every timed child and reaps it with os.wait4. It exists
+# because Linux charges a new process with the peak RSS of the process that spawns it (exec records the old
+# memory map's high-water mark in ru_maxrss): children spawned straight from this script, which holds the
+# generated specs, would all report this script's peak. The launcher stays at about the size of a bare
+# Python, below any child's own peak. Protocol, one line per run: timeout, stdout path, stderr path and argv,
+# each UTF-8 in hex, space-separated; the answer is "seconds exitcode maxrss_kib cpu_seconds" or "ERR why".
+LAUNCHER = """\
+import os, signal, sys, time
+child = [0]
+def on_alarm(signum, frame):
+    if child[0]:
+        os.kill(child[0], signal.SIGKILL)
+signal.signal(signal.SIGALRM, on_alarm)
+while True:
+    line = sys.stdin.readline()
+    if not line:
+        break
+    timeout, out, err, *argv = [bytes.fromhex(field).decode("utf-8") for field in line.split()]
+    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+               (os.POSIX_SPAWN_OPEN, 1, out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+               (os.POSIX_SPAWN_OPEN, 2, err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)]
+    try:
+        start = time.perf_counter()
+        child[0] = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+        signal.alarm(int(timeout))
+        _, status, usage = os.wait4(child[0], 0)
+        elapsed = time.perf_counter() - start
+        signal.alarm(0)
+        child[0] = 0
+        code = os.waitstatus_to_exitcode(status)
+        answer = f"{elapsed!r} {code} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime!r}"
+    except OSError as e:
+        answer = f"ERR {e}"
+    sys.stdout.write(answer + "\\n")
+    sys.stdout.flush()
+"""
+
+
 class Runner:
-    """Runs child processes in a fixed cwd and environment and measures wall time and peak RSS of each."""
+    """Runs child processes (through the launcher) in a fixed cwd and environment; measures the wall time
+    (time.perf_counter around spawn .. os.wait4) and the peak RSS (ru_maxrss from os.wait4) of each."""
 
     def __init__(self, cwd: Path, env: dict[str, str], scratch: Path, timeout: float) -> None:
-        self.cwd, self.env, self.scratch, self.timeout = cwd, env, scratch, timeout
+        self.scratch, self.timeout = scratch, timeout
         self._n = 0
+        self._launcher = subprocess.Popen([sys.executable, "-S", "-I", "-c", LAUNCHER], cwd=cwd, env=env,
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                          encoding="utf-8")
+
+    def close(self) -> None:
+        if self._launcher.poll() is None:
+            self._launcher.stdin.close()
+            try:
+                self._launcher.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._launcher.kill()
+                self._launcher.wait()
+
+    def launcher_hwm_kib(self) -> int | None:
+        """The launcher's own peak RSS: the least ru_maxrss any child can report."""
+        try:
+            with open(f"/proc/{self._launcher.pid}/status", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return None
 
     def run(self, cmd: Command, capture: bool = False) -> tuple[Sample, bytes]:
         """One run; stdout goes to /dev/null unless `capture` (then it is returned)."""
         self._n += 1
         err_path = self.scratch / f"stderr-{self._n}.txt"
-        out_path = self.scratch / f"stdout-{self._n}.txt"
-        with open(err_path, "wb") as err, (open(out_path, "wb") if capture else open(os.devnull, "wb")) as out:
-            start = time.perf_counter()
-            proc = subprocess.Popen(cmd.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=err)
-            timer = threading.Timer(self.timeout, proc.kill)
-            timer.start()
-            try:
-                _, status, usage = os.wait4(proc.pid, 0)
-            finally:
-                timer.cancel()
-            elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen
-        sample = Sample(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, proc.returncode)
-        stderr = err_path.read_bytes()
-        err_path.unlink()
+        out_path = self.scratch / f"stdout-{self._n}.txt" if capture else Path(os.devnull)
+        fields = [str(max(1, int(self.timeout))), str(out_path), str(err_path), *cmd.argv]
+        request = " ".join(f.encode("utf-8").hex() for f in fields)
+        try:
+            self._launcher.stdin.write(request + "\n")
+            self._launcher.stdin.flush()
+            answer = self._launcher.stdout.readline().split()
+        except OSError as err:
+            raise BenchError(f"the launcher process died: {err}") from None
+        if not answer or answer[0] == "ERR":
+            raise BenchError(f"cannot start `{cmd.label}`: {' '.join(answer[1:]) or 'the launcher died'}")
+        sample = Sample(float(answer[0]), int(answer[2]), float(answer[3]), int(answer[1]))
+        stderr = err_path.read_bytes() if err_path.exists() else b""
+        err_path.unlink(missing_ok=True)
         stdout = b""
         if capture:
             stdout = out_path.read_bytes()
             out_path.unlink()
-        if proc.returncode not in cmd.ok_codes:
+        if sample.returncode not in cmd.ok_codes:
             text = stderr.decode("utf-8", "replace").rstrip()
-            why = "killed after the timeout" if proc.returncode < 0 else f"exit status {proc.returncode}"
+            why = ("killed (after the timeout?)" if sample.returncode < 0 else f"exit status {sample.returncode}")
             raise BenchError(f"`{cmd.label}` failed ({why}):\n  $ {' '.join(cmd.argv)}\n{text}")
         return sample, stdout
 
@@ -175,7 +234,8 @@ def _tool_summary(stdout: bytes) -> dict[str, Any]:
     summary["unexpected"] = unexpected
     if unexpected:
         first = next(f for f in report["findings"] if f.get("rule") in UNEXPECTED_RULES)
-        summary["first_unexpected"] = f"{first.get('file')}:{first.get('line')}: {first.get('rule')} {first.get('message')}"
+        summary["first_unexpected"] = (f"{first.get('file')}:{first.get('line')}: {first.get('rule')} "
+                                       f"{first.get('message')}")
     return summary
 
 
@@ -228,7 +288,8 @@ def child_environment(cache: Path, installed: bool) -> tuple[dict[str, str], lis
     notes.append(f"XDG_CACHE_HOME={cache} (the policy cache lives there, not in your own cache)")
     if not installed:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-        notes.append(f"PYTHONPATH starts with {ROOT} (the checkout is benchmarked; --installed to use the installed package)")
+        notes.append(f"PYTHONPATH starts with {ROOT} (this checkout is benchmarked; --installed: the installed "
+                     "package)")
     return env, notes
 
 
@@ -341,6 +402,14 @@ def _bench(args: argparse.Namespace, sizes: list[int], repeat: int, big_bytes: i
                          "set TMPDIR to a directory without one above it")
     env, env_notes = child_environment(cache, args.installed)
     runner = Runner(cwd, env, scratch, args.timeout)
+    try:
+        return _bench_with(runner, args, sizes, repeat, big_bytes, notes, tmp, cwd, env_notes)
+    finally:
+        runner.close()
+
+
+def _bench_with(runner: Runner, args: argparse.Namespace, sizes: list[int], repeat: int, big_bytes: int,
+                notes: list[str], tmp: Path, cwd: Path, env_notes: list[str]) -> int:
     py = sys.executable
 
     tool_info = _probe(runner, "import usm_rules, yaml; print(getattr(usm_rules, '__version__', '?'), "
@@ -348,6 +417,8 @@ def _bench(args: argparse.Namespace, sizes: list[int], repeat: int, big_bytes: i
     version, where, yaml_version, has_libyaml = tool_info.split()
     if has_libyaml != "True":
         raise BenchError("PyYAML has no libyaml (yaml.CSafeLoader): the floor of DESIGN §7 cannot be measured")
+
+    rss_note, rss_warning = _rss_check(runner)
 
     print("usm-rules benchmark (DESIGN §7)")
     print(f"  tool:   usm_rules {version} from {Path(where).parent}")
@@ -358,6 +429,7 @@ def _bench(args: argparse.Namespace, sizes: list[int], repeat: int, big_bytes: i
         print(f"  env:    {note}" if note in env_notes else f"  note:   {note}")
     print(f"  cwd:    {cwd} (no usm-rules.toml or pyproject.toml above it: default config)")
     print("  output: the tool's JSON report goes to stdout, sent to /dev/null by the benchmark")
+    print(f"  rss:    {rss_note}")
 
     print(f"generating {max(sizes):,} specs" + (f" and a {big_bytes / 1e6:g} MB spec" if big_bytes else "")
           + f" (seed {args.seed}) ...", flush=True)
@@ -400,6 +472,8 @@ def _bench(args: argparse.Namespace, sizes: list[int], repeat: int, big_bytes: i
     pyc = _pyc_check(runner)
     if pyc:
         warnings.append(pyc)
+    if rss_warning:
+        warnings.append(rss_warning)
 
     # ---- table
     print()
@@ -430,7 +504,8 @@ def _bench(args: argparse.Namespace, sizes: list[int], repeat: int, big_bytes: i
                    "raw_mb_per_s": big_size / 1e6 / t_med, "net_mb_per_s": big_size / 1e6 / net if net > 0 else None,
                    "floor_mb_per_s": big_size / 1e6 / f_med, "tool_rss_mib": big["tool"].peak_rss_mib(),
                    "floor_rss_mib": big["floor"].peak_rss_mib()}
-        net_text = f"{big_row['net_mb_per_s']:.2f} MB/s" if big_row["net_mb_per_s"] else "n/a (no time left after start-up)"
+        net_text = (f"{big_row['net_mb_per_s']:.2f} MB/s" if big_row["net_mb_per_s"]
+                    else "n/a (no time left after start-up)")
         print(f"\none {big_size / 1e6:.2f} MB spec: floor {f_med:.3f} s ({big_row['floor_mb_per_s']:.2f} MB/s), "
               f"tool {t_med:.3f} s = {big_row['raw_mb_per_s']:.2f} MB/s raw, {net_text} without the one-spec "
               f"start-up ({start:.3f} s); tool RSS {big_row['tool_rss_mib']:.1f} MiB")
@@ -439,7 +514,7 @@ def _bench(args: argparse.Namespace, sizes: list[int], repeat: int, big_bytes: i
     targets = _targets(rows, big_row)
     print("\ntargets (DESIGN §7):")
     for t in targets:
-        print(f"  {t['what']:<46} {t['target']:<34} {t['value_text']:<24} {t['status']}")
+        print(f"  {t['what']:<46} {t['target']:<40} {t['value_text']:<24} {t['status']}")
         if t.get("note"):
             print(f"  {'':<46} {t['note']}")
     for w in warnings:
@@ -460,6 +535,29 @@ def _bench(args: argparse.Namespace, sizes: list[int], repeat: int, big_bytes: i
         Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print(f"raw numbers written to {args.json}")
     return 0
+
+
+def _rss_check(runner: Runner) -> tuple[str, str | None]:
+    """Check that ru_maxrss is the child's own peak: a child prints its VmHWM at exit, to compare."""
+    launcher = runner.launcher_hwm_kib()
+    code = ("import atexit, yaml\n"
+            "def hwm():\n"
+            "    with open('/proc/self/status') as fh:\n"
+            "        print(next(line.split()[1] for line in fh if line.startswith('VmHWM:')))\n"
+            "atexit.register(hwm)\n")
+    try:
+        sample, out = runner.run(Command("rss probe", [sys.executable, "-c", code], (0,)), capture=True)
+        own = int(out.decode().strip())
+    except (BenchError, ValueError):
+        return "ru_maxrss from os.wait4 (not cross-checked: no /proc)", None
+    note = (f"ru_maxrss from os.wait4; children are spawned by a small launcher (peak {launcher / 1024:.1f} MiB) "
+            f"since Linux charges a child with the peak RSS of the process that spawns it; check: a Python child "
+            f"importing yaml reports {sample.maxrss_kib / 1024:.1f} MiB, its own VmHWM is {own / 1024:.1f} MiB"
+            if launcher else "ru_maxrss from os.wait4")
+    if sample.maxrss_kib > own + 1024:
+        return note, (f"ru_maxrss overstates a child's peak ({sample.maxrss_kib / 1024:.1f} MiB reported, "
+                      f"{own / 1024:.1f} MiB own): the RSS column is not reliable here")
+    return note, None
 
 
 def _pyc_check(runner: Runner) -> str | None:

@@ -156,3 +156,23 @@ def test_several_outputs_at_once(tmp_path: Path) -> None:
 def test_no_progress_bar_without_a_terminal() -> None:
     out = usm("check", "--as-of", "2026-11-24", "specs")
     assert "[" not in out.stderr and out.stderr == ""
+
+
+def test_sarif_of_a_real_run_validates_and_carries_suppressions(tmp_path: Path) -> None:
+    schema_path = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+    if not schema_path.exists():
+        pytest.skip("the shared SARIF schema is not beside the checkout")
+    import jsonschema
+
+    out = usm("check", "--as-of", "2026-11-24", "--format", "sarif", "--waivers",
+              "tests/cases/integration/waivers.yaml", SPEC, "specs")
+    assert out.returncode == 1
+    sarif = json.loads(out.stdout)
+    jsonschema.validate(sarif, json.loads(schema_path.read_text()))
+    results = sarif["runs"][0]["results"]
+    kinds = sorted({s["kind"] for r in results for s in r.get("suppressions", [])})
+    assert kinds == ["external", "inSource"]
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert all(r["shortDescription"]["text"] and r["fullDescription"]["text"] for r in rules)
+    assert all("partialFingerprints" in r and r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+               for r in results)

@@ -6,7 +6,6 @@ import gc
 import io
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -717,7 +716,8 @@ BMP = st.characters(max_codepoint=0xFFFF, blacklist_categories=("Cs",))
 
 @settings(max_examples=100, deadline=None)
 @given(value=st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(BMP, max_size=10),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(BMP, max_size=10),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(BMP, max_size=5), children, max_size=4),
     max_leaves=20))
 def test_round_trip_of_json_values(value: object) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,10 +95,29 @@ def fingerprint(rule: str, file: str, pointer: str, value: Any, document: int = 
     re-ordered keys, comments) keeps the fingerprint, while changing the value itself makes a new one. The
     document index keeps two documents of one file apart.
     """
+    import hashlib  # only runs that have findings pay for it
+
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     parts = (rule, file, pointer, canonical) if document == 0 else (rule, file, pointer, canonical, str(document))
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8"))
     return digest.hexdigest()[:32]
+
+
+def unique_fingerprints(findings: list[Finding]) -> list[str]:
+    """The findings' fingerprints, in order, with `-2`, `-3`... added to repeats so every one is unique."""
+    taken = {f.fingerprint for f in findings}
+    seen: set[str] = set()
+    out: list[str] = []
+    for f in findings:
+        fp = f.fingerprint
+        if fp in seen:
+            n = 2
+            while f"{fp}-{n}" in taken or f"{fp}-{n}" in seen:
+                n += 1
+            fp = f"{fp}-{n}"
+        seen.add(fp)
+        out.append(fp)
+    return out
 
 
 def escape_pointer_token(token: str | int) -> str:

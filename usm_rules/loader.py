@@ -7,26 +7,33 @@ What this module promises (DESIGN §2, §8):
   `1e3` and `.inf` are floats; everything else - `yes`, `on`, `12:30`, `2026-09-15` - stays a string.
   Quoted and block scalars are always strings. Explicit tags `!!str`, `!!int`, `!!float`, `!!bool`,
   `!!null`, `!!map` and `!!seq` are honoured; any other tag is reported as `SPEC-PARSE` and nothing is
-  ever executed or instantiated.
+  ever executed or instantiated. (libyaml reports a plain scalar with the non-specific tag `!` exactly like
+  an untagged one, so `! 12` is the integer 12, not the string the YAML spec asks for.)
 * **Merge keys are not supported**: `<<` is an ordinary string key, as in the YAML 1.2 core schema (merge
   keys were a YAML 1.1 type). A spec using `<<: *defaults` therefore gets a schema finding on the `<<` key
   instead of silently merged values.
 * **Duplicate keys** are reported (`SPEC-DUPLICATE-KEY`, at the second key); the document is still
   returned with the *last* value, as the `json` module and most YAML readers keep it, and is marked
-  `has_problems`.
+  `has_problems`. Keys are compared as constructed values, so `1` and `0x1` are duplicates. Other problems
+  inside a document also set `has_problems`: a node with an unsupported tag becomes `None`, and a pair
+  whose key is not a scalar (a "complex key") is left out.
 * **Positions**: every document keeps its composed node tree; `Document.locate` walks it on demand, so no
   position table or pointer string is built for documents that produce no finding. JSON files are parsed
-  with the standard library and positions are computed by a small scanner only when `locate` is called.
-* **Limits** (`SPEC-LIMIT`): file size (checked before parsing), nesting depth, and the number of nodes a
-  document expands to through aliases (the "billion laughs" guard). A limit stops the reading of the file;
-  documents before it are kept. Aliased nodes become one shared Python object, so callers must not mutate
-  `Document.data`.
+  with the standard library and positions are computed by a small scanner only when `locate` is called;
+  `NaN` and `Infinity` are rejected, as a JSON reader in another language would.
+* **Encodings**: a UTF-8/16/32 BOM, or the NUL pattern of an ASCII first character (YAML 1.2 §5.2),
+  selects the encoding; otherwise UTF-8. Invalid bytes and NUL bytes (binary files) are `SPEC-PARSE`.
+* **Limits** (`SPEC-LIMIT`): file size (checked before parsing), nesting depth of collections (the root
+  collection is level 1), and the number of nodes a document expands to through aliases (the "billion
+  laughs" guard; the same count also caps documents without aliases, which the size bounds anyway). A
+  limit stops the reading of the file; documents before it are kept. Aliased nodes become one shared
+  Python object, so callers must not mutate `Document.data`.
 * **Never raises**: unreadable paths are `SPEC-READ`, everything wrong with the content is a located
   `SPEC-PARSE` / `SPEC-LIMIT` problem. Documents before a syntax error in a multi-document stream are kept.
 
-How it is fast: libyaml (when PyYAML was built with it) composes the node tree in C; its resolver hooks are
-replaced by builtins that cost next to nothing (see `_CComposer`), and plain Python values are built by a
-tight recursive function instead of PyYAML's generator-based constructor. The cyclic GC is paused while
+How it is fast: libyaml (when PyYAML was built with it) composes the node tree in C; its resolver hooks
+are replaced by builtins that cost next to nothing (see `_RESOLVER_HOOKS`), and plain Python values are
+built by a tight recursive function instead of PyYAML's generator-based constructor. The cyclic GC is paused while
 building. libyaml's composer recurses in C (deep enough input overflows the C stack) and its scanner is
 quadratic in the nesting depth, so a cheap upper bound of the nesting depth is computed first; input whose
 bound is too high is composed from libyaml's event stream instead, iteratively, stopping as soon as the

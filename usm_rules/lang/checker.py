@@ -15,7 +15,7 @@ from ..errors import Located, PolicyError, located
 from . import nodes as n
 from .builtins import BUILTINS
 from .runtime import TYPE_TESTS
-from .types import (ANY, BOOL, INT, NULL, NUM, NUMERIC, STR, SchemaTypes, Ty, from_kind_spec, list_of, map_of,
+from .types import (ANY, BOOL, INT, NUM, NUMERIC, STR, SchemaTypes, Ty, from_kind_spec, list_of, map_of,
                     of_literal, union)
 
 SEVERITIES = ("error", "warning", "info")

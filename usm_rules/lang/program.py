@@ -5,11 +5,11 @@ Only a cache miss imports lark and reads the schema: a warm run on one file pays
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import marshal
+import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
 from typing import Any, Callable
@@ -51,51 +51,49 @@ class Program:
     from_cache: bool = False
 
 
-@dataclass
-class Rule:
-    """A rule ready to run: its metadata, the severity and params in force, and the compiled function."""
+def _cache_key(paths: list[str]) -> tuple[str, str]:
+    """(file name, full key) of the compiled program for these policy files.
 
-    meta: RuleMeta
-    severity: str
-    params: dict[str, Any]
-    fn: Callable[..., None]
+    The key names every input by path, size and modification time, so a warm run neither reads nor hashes
+    the policies; the full key is stored in the cache file and compared, so a name collision is harmless.
+    """
+    import zlib
+
+    parts = [f"{CACHE_FORMAT}", __version__, sys.version]
+    for path in [str(grammar_file()), str(schema_file()), *paths]:
+        try:
+            st = os.stat(path)
+            parts.append(f"{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{path}\0missing")
+    full = "\n".join(parts)
+    return f"{zlib.crc32(full.encode('utf-8', 'surrogateescape')):08x}", full
 
 
-def _cache_key(sources: list[tuple[str, str]]) -> str:
-    h = hashlib.sha256()
-    h.update(f"{CACHE_FORMAT}|{__version__}|{sys.version}".encode())
-    h.update(grammar_file().read_bytes())
-    h.update(schema_file().read_bytes())
-    for path, text in sources:
-        h.update(b"\0" + path.encode() + b"\0" + text.encode())
-    return h.hexdigest()[:32]
-
-
-def _read_cache(key: str) -> Program | None:
+def _read_cache(name: str, key: str) -> Program | None:
     from ..cache import cache_dir
 
     directory = cache_dir()
     if directory is None:
         return None
     try:
-        data = marshal.loads((directory / f"policies-{key}.bin").read_bytes())
-        fmt, metas, code = data
-        if fmt != CACHE_FORMAT or not isinstance(code, CodeType):
+        fmt, stored_key, metas, code = marshal.loads((directory / f"policies-{name}.bin").read_bytes())
+        if fmt != CACHE_FORMAT or stored_key != key or not isinstance(code, CodeType):
             return None
         return Program([RuleMeta(*m) for m in metas], code, from_cache=True)
     except Exception:  # missing, truncated or foreign: rebuild silently
         return None
 
 
-def _write_cache(key: str, program: Program) -> None:
+def _write_cache(name: str, key: str, program: Program) -> None:
     from ..cache import cache_dir, write_atomic
 
     directory = cache_dir()
     if directory is None:
         return
     try:
-        payload = marshal.dumps((CACHE_FORMAT, [m.to_marshal() for m in program.rules], program.code))
-        write_atomic(directory / f"policies-{key}.bin", payload)
+        payload = marshal.dumps((CACHE_FORMAT, key, [m.to_marshal() for m in program.rules], program.code))
+        write_atomic(directory / f"policies-{name}.bin", payload)
     except (OSError, ValueError):
         pass
 
@@ -118,15 +116,16 @@ def read_sources(paths: list[str]) -> list[tuple[str, str]]:
 
 
 def load_program(paths: list[str], *, use_cache: bool = True, explain: bool = False) -> Program:
-    sources = read_sources(paths)
-    key = _cache_key(sources) + ("-explain" if explain else "")
+    name, key = _cache_key(paths)
+    if explain:
+        name, key = name + "-explain", key + "\nexplain"
     if use_cache:
-        cached = _read_cache(key)
+        cached = _read_cache(name, key)
         if cached is not None:
             return cached
-    program = compile_sources(sources, explain=explain)
+    program = compile_sources(read_sources(paths), explain=explain)
     if use_cache:
-        _write_cache(key, program)
+        _write_cache(name, key, program)
     return program
 
 

@@ -16,26 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..findings import Finding, RunResult, Severity
+from ..findings import Finding, RunResult, Severity, unique_fingerprints
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
-
-
-def _unique_fingerprints(findings: list[Finding]) -> list[str]:
-    """The findings' fingerprints, in order, with `-2`, `-3`... added to repeats so every one is unique."""
-    taken = {f.fingerprint for f in findings}
-    seen: set[str] = set()
-    out: list[str] = []
-    for f in findings:
-        fp = f.fingerprint
-        if fp in seen:
-            n = 2
-            while f"{fp}-{n}" in taken or f"{fp}-{n}" in seen:
-                n += 1
-            fp = f"{fp}-{n}"
-        seen.add(fp)
-        out.append(fp)
-    return out
 
 
 def _path(path: str) -> str:
@@ -57,5 +40,5 @@ def _issue(f: Finding, fingerprint: str) -> dict[str, Any]:
 
 def render(result: RunResult, options: object = None) -> str:
     findings = sorted(result.active(), key=Finding.sort_key)
-    issues = [_issue(f, fp) for f, fp in zip(findings, _unique_fingerprints(findings))]
+    issues = [_issue(f, fp) for f, fp in zip(findings, unique_fingerprints(findings))]
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"

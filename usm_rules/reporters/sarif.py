@@ -6,8 +6,8 @@ Markdown, `helpUri` when the rule's help is an absolute http(s) URL, its default
 
 Choices a reader of the output may want to know:
 
-- Every finding is a result, suppressed ones included: those carry an `external` suppression (waivers and
-  baselines live outside the spec) whose justification is `Finding.suppressed`.
+- Every finding is a result, suppressed ones included: those carry a suppression whose justification is
+  `Finding.suppressed`: `inSource` for inline comments, `external` for waivers and baselines.
 - Locations: the file path, percent-encoded, relative to `%SRCROOT%` (an absolute path becomes a `file://`
   URI with no base); the region as the loader gave it, clamped so it is never empty or inverted; the JSON
   Pointer into the document as a logical location. Columns count Unicode code points, as the YAML loader
@@ -24,7 +24,7 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ..findings import Finding, RuleInfo, RunResult, Severity
+from ..findings import Finding, RuleInfo, RunResult, Severity, unique_fingerprints
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://usm-rules.dev/"
@@ -104,23 +104,6 @@ def _region(f: Finding) -> dict[str, int]:
     return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
 
 
-def _unique_fingerprints(findings: list[Finding]) -> list[str]:
-    """The findings' fingerprints, in order, with `-2`, `-3`... added to repeats so every one is unique."""
-    taken = {f.fingerprint for f in findings}
-    seen: set[str] = set()
-    out: list[str] = []
-    for f in findings:
-        fp = f.fingerprint
-        if fp in seen:
-            n = 2
-            while f"{fp}-{n}" in taken or f"{fp}-{n}" in seen:
-                n += 1
-            fp = f"{fp}-{n}"
-        seen.add(fp)
-        out.append(fp)
-    return out
-
-
 def _result(f: Finding, index: int, fingerprint: str) -> dict[str, Any]:
     location: dict[str, Any] = {
         "physicalLocation": {"artifactLocation": _artifact_location(f.file), "region": _region(f)},
@@ -136,7 +119,9 @@ def _result(f: Finding, index: int, fingerprint: str) -> dict[str, Any]:
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
     if f.suppressed is not None:
-        result["suppressions"] = [{"kind": "external", "justification": f.suppressed}]
+        # An inline `# usm-rules: ignore[...]` lives in the spec itself; waivers and baselines outside it.
+        kind = "inSource" if f.suppressed.startswith("inline") else "external"
+        result["suppressions"] = [{"kind": kind, "justification": f.suppressed}]
     properties: dict[str, Any] = {"document": f.document}
     if f.service is not None:
         properties["service"] = f.service
@@ -157,7 +142,7 @@ def render(result: RunResult, options: object = None) -> str:
         driver["version"] = result.tool_version
     driver["informationUri"] = INFORMATION_URI
     driver["rules"] = [_rule(infos[rule_id]) for rule_id in ids]
-    fingerprints = _unique_fingerprints(findings)
+    fingerprints = unique_fingerprints(findings)
     document = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
