@@ -413,8 +413,9 @@ def _bench_with(runner: Runner, args: argparse.Namespace, sizes: list[int], repe
     py = sys.executable
 
     tool_info = _probe(runner, "import usm_rules, yaml; print(getattr(usm_rules, '__version__', '?'), "
-                               "usm_rules.__file__, yaml.__version__, hasattr(yaml, 'CSafeLoader'))", "probe")
-    version, where, yaml_version, has_libyaml = tool_info.split()
+                               "usm_rules.__file__, yaml.__version__, hasattr(yaml, 'CSafeLoader'), sep='\\n')",
+                       "probe")
+    version, where, yaml_version, has_libyaml = tool_info.splitlines()
     if has_libyaml != "True":
         raise BenchError("PyYAML has no libyaml (yaml.CSafeLoader): the floor of DESIGN §7 cannot be measured")
 
@@ -461,6 +462,8 @@ def _bench_with(runner: Runner, args: argparse.Namespace, sizes: list[int], repe
             cmds.append(tool(target, 2))
         measure(runner, cmds, repeat, f"{n:,} spec" + ("s" if n > 1 else "") + (" (warm cache)" if n == 1 else ""))
         results[n] = {c.label: c for c in cmds}
+        if n == 1 and not any(p.is_file() for p in (tmp / "cache").rglob("*")):
+            warnings.append("the tool wrote nothing into $XDG_CACHE_HOME: the one-spec line measures a cold start")
         for c in cmds:
             warnings += _check_summary(c.summary, n, f"{c.label} on {n:,} specs")
     big: dict[str, Command] = {}

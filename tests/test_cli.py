@@ -155,3 +155,21 @@ def test_rules_explain_and_schema_commands() -> None:
 def test_python_m_and_version() -> None:
     out = usm("--version")
     assert out.returncode == 0 and b"usm-rules" in out.stdout
+
+
+def test_jobs_2_gives_byte_identical_output() -> None:
+    args = ("check", "--as-of", "2026-11-24", "--format", "json", "specs", rel(CASES))
+    one, two = usm(*args), usm(*args, "--jobs", "2")
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout
+
+
+def test_a_rule_that_raises_gives_rule_error_and_the_run_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "usm-rules.toml").write_text('[rules.LOCAL-003]\nlimits = ["x"]\n', encoding="utf-8")
+    out = usm("check", "--format", "json", "--no-builtin", "--policy", str(CASES / "raises.policy"),
+              str(CASES / "multi.yaml"), cwd=tmp_path)
+    assert out.returncode == 1
+    found = [(f["rule"], f["line"], f["message"]) for f in json.loads(out.stdout)["findings"]]
+    error = "rule LOCAL-003 failed on this spec: TypeError: '>' not supported between instances of 'str' and 'int'"
+    assert found == [("LOCAL-004", 2, "no status"), ("RULE-ERROR", 2, error),
+                     ("LOCAL-004", 14, "no status"), ("RULE-ERROR", 14, error)]

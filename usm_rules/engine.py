@@ -443,6 +443,23 @@ def run(paths: list[str], options: EngineOptions, rules: RuleSet | None = None,
     """Check every file under `paths`; policies are loaded first (errors raise before any spec is read)."""
     if rules is None:
         rules = load_rules(options)
+    # Specs, node trees and findings hold no reference cycles, so reference counting frees them; the cyclic
+    # collector would only re-scan every live node tree again and again (measured: ~40% of load time).
+    import gc
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(paths, options, rules, progress)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _run(paths: list[str], options: EngineOptions, rules: RuleSet,
+         progress: Callable[[int, int], None] | None) -> RunResult:
+    import gc
+
     files = discover(paths, options.include, options.exclude)
     keep_repo = bool(rules.repo_rules)
     results: list[FileResult] = []
@@ -464,6 +481,8 @@ def run(paths: list[str], options: EngineOptions, rules: RuleSet | None = None,
     else:
         for i, f in enumerate(files):
             results.append(check_file(f, rules, options, keep_repo))
+            if i % 4096 == 4095:
+                gc.collect()  # in case some cycle (a rule's exception traceback) was made after all
             if progress:
                 progress(i + 1, len(files))
     findings: list[Finding] = []
