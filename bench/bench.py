@@ -222,6 +222,8 @@ def _tool_summary(stdout: bytes) -> dict[str, Any]:
         report = json.loads(stdout)
     except ValueError as err:
         return {"problem": f"the tool's output is not JSON: {err}"}
+    if not isinstance(report, dict):
+        return {"problem": "the tool's JSON output is not an object"}
     summary = dict(report.get("summary") or {})
     unexpected: dict[str, int] = {}
     by_rule: dict[str, int] = {}

@@ -153,7 +153,7 @@ def _parse_outputs(outputs: tuple[str, ...], fmt: str) -> tuple[list[tuple[str, 
         name, sep, path = value.partition(":")
         if sep and name in REPORTERS and path:
             files.append((name, path))
-        elif sep and name and not os.path.sep in name and name.isidentifier() and path:
+        elif sep and name and os.path.sep not in name and name.isidentifier() and path:
             raise click.BadParameter(f"unknown format `{name}` (formats: {', '.join(REPORTERS)})",
                                      param_hint="'--output'")
         else:

@@ -3,16 +3,44 @@
 The generated module defines `make(P, R)`: P maps rule id -> param values, R is usm_rules.lang.runtime
 plus bound builtins and compiled regexes. `make` returns [(rule_id, fn)], where `fn(root, emit)` runs the rule
 on one spec (or, for repository rules, on the list of specs) and calls
-`emit(rule_id, body, severity_or_None, message, base, keys, value)` for every finding.
+`emit(rule_id, body, severity_or_None, message, base, keys)` for every finding.
+
+Two optional instrumentations, both decided at generation time so that normal runs pay nothing:
+- explain: inside each `if not <require>:` branch (only the finding path), the require is evaluated again
+  with every path, param, let, call and sub-expression recorded, and `emit` gets a 7th argument: the
+  `(expression text, rendered value)` pairs in evaluation order, without duplicates.
+- coverage: cheap hit-markers (`HITS[k] = 1`) before every clause, `require`, and in each finding branch,
+  and `(_hx(k) and …)` on the first sub-expression of every continuation line of a multi-line condition.
+  The generated module then defines `HITS` (a bytearray) and `POINTS` (`(rule id, policy line)` of each
+  marker), which callers read back through the rule functions' globals.
 """
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import contextvars
+from typing import Any, Iterator
 
 from . import nodes as n
 from .builtins import BUILTINS
 from .checker import RuleFacts
 from .types import Ty
+
+
+_COVERAGE: contextvars.ContextVar[bool] = contextvars.ContextVar("usm_rules_coverage", default=False)
+
+
+@contextlib.contextmanager
+def coverage_instrumented() -> Iterator[None]:
+    """Policies compiled inside this block carry coverage markers (see `generate`).
+
+    For callers that reach `generate` through `program.compile_sources`; they must not use the compiled-
+    policy cache meanwhile, whose key does not know about coverage.
+    """
+    token = _COVERAGE.set(True)
+    try:
+        yield
+    finally:
+        _COVERAGE.reset(token)
 
 
 class _Rule:
@@ -24,6 +52,7 @@ class _Rule:
         self.counter = 0
         self.regex_names: dict[int, str] = {}
         self.make_lines: list[str] = []
+        self.line_marks: dict[int, int] = {}  # id(expr) -> coverage point hit when it is evaluated
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -41,13 +70,134 @@ def _is_list(t: Ty | None) -> bool:
     return t is not None and t.kinds == frozenset({"list"})
 
 
+def _constant(e: n.Expr) -> bool:
+    """No names and no calls below: the value is plain from the source, not worth a trace line."""
+    if isinstance(e, (n.Name, n.Call)):
+        return False
+    return all(_constant(c) for c in _children(e))
+
+
+def _children(e: n.Expr) -> list[n.Expr]:
+    """Sub-expressions that the compiler compiles through `Compiler.expr`, in evaluation order."""
+    if isinstance(e, n.ListLit):
+        return list(e.items)
+    if isinstance(e, n.Call):
+        return list(e.args)
+    if isinstance(e, (n.Field, n.Index, n.Star)):
+        chain: list[n.Expr] = []
+        root: n.Expr = e
+        while isinstance(root, (n.Field, n.Index, n.Star)):
+            if isinstance(root, n.Index):
+                chain.append(root.index)
+            root = root.base
+        return [root] + chain[::-1]
+    if isinstance(e, n.Unary):
+        return [e.operand]
+    if isinstance(e, n.Binary):
+        return [e.left, e.right]
+    if isinstance(e, (n.Exists, n.IsType)):
+        return [e.operand]
+    if isinstance(e, n.Matches):
+        return [e.operand]
+    if isinstance(e, n.Quantified):
+        return [e.iterable, e.body]
+    if isinstance(e, n.IfExpr):
+        return [e.cond, e.then, e.otherwise]
+    return []
+
+
+_TRACE_HELPERS = '''
+def _tshow(v):
+    if v is _M:
+        return "(missing)"
+    if type(v) is str:
+        return _json.dumps(v, ensure_ascii=False)
+    text = _render(v)
+    if len(text) > 80:
+        if type(v) is list:
+            return "[%d items]" % len(v)
+        if type(v) is dict:
+            return "{%d keys}" % len(v)
+        return text[:77] + "..."
+    return text
+
+def _tx(tr, text, v):
+    if text not in tr:
+        tr[text] = _tshow(v)
+    return v
+
+def _tc(tr, text, op, a, b, fn):
+    v = fn(a, b)
+    if text not in tr:
+        tr[text] = "%s %s %s: %s" % (_tshow(a), op, _tshow(b), "true" if v else "false")
+    return v
+'''
+
+
 class Compiler:
-    def __init__(self) -> None:
+    def __init__(self, *, explain: bool = False, coverage: bool = False) -> None:
         self.out: list[str] = []
+        self.explain = explain
+        self.coverage = coverage
+        self.tracing = False  # compiling the explain re-evaluation of a failed `require`
+        self.points: dict[tuple[str, int], int] = {}
+
+    # -- coverage ---------------------------------------------------------------------------------------
+
+    def point(self, r: _Rule, line: int) -> int:
+        return self.points.setdefault((r.rule.id, line), len(self.points))
+
+    def mark(self, r: _Rule, line: int, pad: str) -> list[str]:
+        return [f"{pad}HITS[{self.point(r, line)}] = 1"] if self.coverage else []
+
+    def mark_lines(self, r: _Rule, e: n.Expr) -> None:
+        """Coverage markers on the first sub-expression that starts each continuation line of `e`."""
+        if not self.coverage or e.pos.end_line == e.pos.line:
+            return
+        seen = {e.pos.line}
+        stack = [e]
+        while stack:
+            node = stack.pop()
+            if node.pos.line not in seen:
+                seen.add(node.pos.line)
+                r.line_marks[id(node)] = self.point(r, node.pos.line)
+            stack.extend(reversed(_children(node)))
 
     # -- expressions ------------------------------------------------------------------------------------
 
     def expr(self, r: _Rule, e: n.Expr, env: dict[str, Any]) -> str:
+        code = self._expr(r, e, env)
+        if self.tracing and not _constant(e) and self._traced(e, env):
+            if isinstance(e, n.Binary) and e.op not in ("and", "or", "+", "-", "*", "/", "%"):
+                code = self._trace_compare(r, e, env)
+            else:
+                code = f"_tx(_tr, {_text(e)!r}, {code})"
+        mark = r.line_marks.get(id(e))
+        if mark is not None:
+            code = f"(_hx({mark}) and {code})"
+        return code
+
+    @staticmethod
+    def _traced(e: n.Expr, env: dict[str, Any]) -> bool:
+        if isinstance(e, n.Name):
+            return env.get(e.ident, {}).get("kind") in ("param", "let")
+        if isinstance(e, n.Binary) and e.op in ("and", "or"):
+            return False
+        return not isinstance(e, n.ListLit)
+
+    def _trace_compare(self, r: _Rule, e: n.Binary, env: dict[str, Any]) -> str:
+        a, b = self.expr(r, e.left, env), self.expr(r, e.right, env)
+        inner = dict(env)
+        inner["\0a"] = {"code": "_a", "kind": "trace"}
+        inner["\0b"] = {"code": "_b", "kind": "trace"}
+        tracing, self.tracing = self.tracing, False
+        op_code = self._expr(r, n.Binary(e.pos, e.op, n.Name(e.left.pos, "\0a"), n.Name(e.right.pos, "\0b")),
+                             inner)
+        self.tracing = tracing
+        word = {"notin": "not in"}.get(e.op, e.op)
+        return f"_tc(_tr, {_text(e)!r}, {word!r}, {a}, {b}, lambda _a, _b: {op_code})"
+
+    def _expr(self, r: _Rule, e: n.Expr, env: dict[str, Any]) -> str:
         if isinstance(e, n.Literal):
             return repr(e.value)
         if isinstance(e, n.ListLit):
@@ -98,7 +248,9 @@ class Compiler:
             inner = dict(env)
             inner[e.var] = {"code": var, "kind": "quant"}
             it = self.iterable(r, e.iterable, env)
+            tracing, self.tracing = self.tracing, False  # a body's values differ per item: not traced
             body = self.expr(r, e.body, inner)
+            self.tracing = tracing
             if e.kind == "all":
                 return f"all({body} for {var} in {it})"
             if e.kind == "any":
@@ -188,6 +340,9 @@ class Compiler:
             default = (root, "()")
             for clause in body.clauses:
                 pad = "    " * indent
+                lines.extend(self.mark(r, clause.pos.line, pad))
+                self.mark_lines(r, clause.iterable if isinstance(clause, n.For) else
+                                clause.cond if isinstance(clause, n.When) else clause.value)
                 if isinstance(clause, n.For):
                     container, idx, var = r.fresh("c_"), r.fresh("i_"), f"v_{clause.var}"
                     lines.append(f"{pad}{container} = {self.expr(r, clause.iterable, env)}")
@@ -209,8 +364,24 @@ class Compiler:
                     env = dict(env)
                     env[clause.name] = info
             pad = "    " * indent
+            lines.extend(self.mark(r, body.pos.line, pad))
+            self.mark_lines(r, body.require)
             lines.append(f"{pad}if not {self.expr(r, body.require, env)}:")
+            r.line_marks.clear()
             pad2 = pad + "    "
+            if body.message is not None:
+                lines.extend(self.mark(r, body.message.pos.line, pad2))
+            if body.at is not None:
+                lines.extend(self.mark(r, body.at.pos.line, pad2))
+            for s_if in rule.severity_ifs:
+                lines.extend(self.mark(r, s_if.pos.line, pad2))
+            trace = ""
+            if self.explain:
+                self.tracing = True
+                lines.append(f"{pad2}_tr = {{}}")
+                lines.append(f"{pad2}{self.expr(r, body.require, env)}")
+                self.tracing = False
+                trace = ", list(_tr.items())"
             sev = "None"
             if rule.severity_ifs:
                 conds = " else ".join(f"{s.severity!r} if {self.expr(r, s.cond, env)}" for s in rule.severity_ifs)
@@ -223,7 +394,7 @@ class Compiler:
             else:
                 message = repr(rule.title or rule.id)
             base, keys = self.location(r, body.at, env, default)
-            lines.append(f"{pad2}emit({rule.id!r}, {b}, {sev}, {message}, {base}, {keys})")
+            lines.append(f"{pad2}emit({rule.id!r}, {b}, {sev}, {message}, {base}, {keys}{trace})")
         lines.append(f"    rules.append(({rule.id!r}, rule_{r.index}))")
 
     def module(self, rules: list[tuple[n.Rule, RuleFacts]]) -> str:
@@ -231,6 +402,12 @@ class Compiler:
             "# Generated by usm-rules from policy files: do not edit.",
             "import re as _re",
             "",
+        ]
+        if self.explain:
+            out += ["import json as _json", "from usm_rules.lang.runtime import MISSING as _M, render as _render",
+                    *_TRACE_HELPERS.strip("\n").split("\n"), ""]
+        header = len(out)
+        out += [
             "def make(P, R):",
             "    M = R.MISSING",
             "    _get, _index, _iterate, _div, _mod, _render, _match, _in = (R.get, R.index, R.iterate, R.div, "
@@ -250,6 +427,10 @@ class Compiler:
             out.extend("    " + line for line in r.make_lines)
             out.extend(r.lines)
         out.append("    return rules")
+        if self.coverage:
+            points = sorted(self.points, key=self.points.__getitem__)
+            out[header:header] = [f"POINTS = {tuple(points)!r}", f"HITS = bytearray({len(points)})", "",
+                                  "def _hx(k):", "    HITS[k] = 1", "    return True", ""]
         return "\n".join(out) + "\n"
 
 
@@ -268,9 +449,18 @@ def _tuple(base_keys: str, keys: list[str]) -> str:
     return f"({base_keys[1:-1].rstrip(',')}, {extra})"
 
 
-def generate(rules: list[tuple[n.Rule, RuleFacts]], *, explain: bool = False) -> str:
+def _text(e: n.Expr) -> str:
+    from .formatter import expr_text
+
+    return expr_text(e)
+
+
+def generate(rules: list[tuple[n.Rule, RuleFacts]], *, explain: bool = False, coverage: bool | None = None) -> str:
     """Python source for the rules, checked beforehand (see checker.check_policy).
 
     With `explain`, each emit gets a 7th argument: the (expression text, rendered value) pairs behind it.
+    With `coverage` (default: inside `coverage_instrumented()`), the module records which policy lines ran.
     """
-    return Compiler().module(rules)
+    if coverage is None:
+        coverage = _COVERAGE.get()
+    return Compiler(explain=explain, coverage=coverage).module(rules)
