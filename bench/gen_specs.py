@@ -895,8 +895,8 @@ def self_check(count: int, seed: int = DEFAULT_SEED, big_bytes: int = 5_000_000)
               f"{lines[count // 2]}, max {lines[-1]}), {sum(sizes) / count / 1000:.2f} kB on average")
         print(f"  with mistakes: {mistaken} ({100 * mistaken / count:.1f}%): "
               + ", ".join(f"{k} {v}" for k, v in sorted(mistake_counts.items())))
-        print(f"  themes: " + ", ".join(f"{k} {v}" for k, v in sorted(themes.items())))
-        print(f"  provider levels: " + ", ".join(f"{k}: {v}" for k, v in sorted(levels.items())))
+        print("  themes: " + ", ".join(f"{k} {v}" for k, v in sorted(themes.items())))
+        print("  provider levels: " + ", ".join(f"{k}: {v}" for k, v in sorted(levels.items())))
         dups = sum(1 for v in ids.values() if v > 1)
         print(f"  service ids shared by two specs: {dups}")
     if big_bytes:
