@@ -501,7 +501,7 @@ def _run(paths: list[str], options: EngineOptions, rules: RuleSet,
     if options.waivers:
         findings = _apply_waivers(findings, options)
     if options.baseline:
-        findings = _apply_baseline(findings, options)
+        findings = _apply_baseline(findings, options, rules)
     findings.sort(key=Finding.sort_key)
     checked = len(files) if options.report_only is None else sum(
         1 for f in files if os.path.normpath(f) in options.report_only)
@@ -593,7 +593,7 @@ def _apply_waivers(findings: list[Finding], options: EngineOptions) -> list[Find
     return out
 
 
-def _apply_baseline(findings: list[Finding], options: EngineOptions) -> list[Finding]:
+def _apply_baseline(findings: list[Finding], options: EngineOptions, rules: RuleSet) -> list[Finding]:
     import dataclasses
 
     from .baseline import load
@@ -608,8 +608,8 @@ def _apply_baseline(findings: list[Finding], options: EngineOptions) -> list[Fin
             f = dataclasses.replace(f, suppressed="baseline")
         out.append(f)
     for fp, entry in sorted(accepted.items()):
-        if fp in seen:
-            continue
+        if fp in seen or entry.get("rule") not in rules.infos:
+            continue  # matched, or its rule did not run this time (--select, --ignore, config)
         if options.report_only is not None and os.path.normpath(str(entry.get("file"))) not in options.report_only:
             continue
         out.append(_engine_finding("BASELINE-STALE", f"baseline entry {entry.get('rule', '?')} at "
