@@ -311,3 +311,13 @@ def entry() -> None:
         click.echo(f"usm-rules: internal error: {type(err).__name__}: {err} (set USM_RULES_DEBUG=1 for details; "
                    "please report it)", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def _register_authoring_commands() -> None:
+    from .cli_authoring import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_register_authoring_commands()

@@ -67,6 +67,7 @@ class EngineOptions:
     use_cache: bool = True
     stdin: bytes | None = None
     explain: bool = False  # compile rules so that findings carry the values that made them fire
+    coverage: bool = False  # compile rules with line hit-markers (`usm-rules test --coverage`)
     inline_suppressions: bool = True
     require_suppression_reason: bool = False
     waivers: str | None = None  # path of a waivers file
@@ -91,7 +92,8 @@ def load_rules(options: EngineOptions) -> RuleSet:
     """Compile (or fetch from cache) the policies and bind config; PolicyError/ConfigError on problems."""
     from .lang.program import instantiate, load_program, param_problem
 
-    program = load_program(options.policy_files, use_cache=options.use_cache, explain=options.explain)
+    program = load_program(options.policy_files, use_cache=options.use_cache, explain=options.explain,
+                           coverage=options.coverage)
     metas = {m.id: m for m in program.rules}
     problems: list[Located] = []
     params: dict[str, dict[str, Any]] = {}

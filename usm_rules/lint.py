@@ -63,6 +63,19 @@ class _Checked:
     facts: dict[str, Any]
 
 
+def _rule_pos(checked: _Checked, rule: n.Rule) -> n.Pos:
+    """Where the rule's id is written (for warnings about the whole rule)."""
+    lines = checked.source.splitlines()
+    text = lines[rule.pos.line - 1] if rule.pos.line <= len(lines) else ""
+    column = text.find(rule.id, rule.pos.column - 1) + 1 or rule.pos.column
+    return n.Pos(rule.pos.line, column, rule.pos.line, column + len(rule.id))
+
+
+def _shown(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative.replace(os.sep, "/")
+
+
 def _warn(out: list[LintWarning], checked: _Checked, pos: n.Pos, code: str, message: str) -> None:
     loc = located(checked.path, checked.source, pos.line, pos.column, message, pos.length)
     out.append(LintWarning(code, loc.file, loc.line, loc.column, message, loc.length, loc.source_line))
@@ -178,7 +191,12 @@ class _Presence:
 
 
 def _implied_present(atom: n.Expr) -> list[n.Expr]:
-    """Paths that must exist when `atom` is true (any comparison with a missing value is false)."""
+    """Paths that must exist when `atom` is true: any comparison with a missing value is false, and so is a
+    boolean function (`is_date`, `starts_with`, …) given a missing argument."""
+    from .lang.builtins import BUILTINS
+
+    if isinstance(atom, n.Call) and atom.func in BUILTINS and BUILTINS[atom.func].returns == "boolean":
+        return [a for a in atom.args if _is_path(a)]
     if isinstance(atom, n.Exists):
         return [atom.operand]
     if isinstance(atom, n.IsType) and not atom.negated and atom.type_name != "missing":
@@ -362,6 +380,20 @@ def _direct_children(e: n.Expr) -> list[n.Expr]:
     return []
 
 
+def _rendered_paths(e: n.Expr, binders: dict[str, Any]) -> list[n.Expr]:
+    """The paths whose own value a message shows: the interpolated path itself, the branches of an `if`,
+    the operands of arithmetic (missing stays missing). Paths inside calls and conditions are not shown."""
+    if _is_path(e):
+        return _paths_in(e, binders)
+    if isinstance(e, n.IfExpr):
+        return _rendered_paths(e.then, binders) + _rendered_paths(e.otherwise, binders)
+    if isinstance(e, n.Binary) and e.op in ("+", "-", "*", "/", "%"):
+        return _rendered_paths(e.left, binders) + _rendered_paths(e.right, binders)
+    if isinstance(e, n.Unary) and e.op == "neg":
+        return _rendered_paths(e.operand, binders)
+    return []
+
+
 def _constant(cond: n.Expr, facts: Any, presence: _Presence, binders: dict[str, Any],
               with_missing: bool) -> Any:
     """True/False when `cond` has that value for every value the schema allows; else UNKNOWN."""
@@ -394,9 +426,11 @@ def _guard_warnings(out: list[LintWarning], checked: _Checked, cond: n.Expr, fac
         _warn(out, checked, cond.pos, "LINT-GUARD",
               f"this `when` is always {str(value).lower()} for a spec that passes the schema: {consequence}")
         return
-    present_only = _constant(cond, facts, presence, binders, False)
+    asks_presence = any(isinstance(x, n.Exists) or isinstance(x, n.IsType) for x in _subexprs(cond))
+    present_only = UNKNOWN if asks_presence else _constant(cond, facts, presence, binders, False)
     if present_only is not UNKNOWN:
-        optional = [expr_text(p) for p in _paths_in(cond, binders) if not presence.present(p)]
+        optional = [expr_text(p) for p in sorted(_paths_in(cond, binders), key=lambda p: (p.pos.line, p.pos.column))
+                    if not presence.present(p)]
         what = ", ".join(f"`{p}`" for p in optional)
         if present_only:
             _warn(out, checked, cond.pos, "LINT-GUARD",
@@ -472,7 +506,7 @@ def _lint_body(out: list[LintWarning], checked: _Checked, rule: n.Rule, body: n.
         if isinstance(part, str):
             continue
         local = set(guarded) | {expr_text(x.operand) for x in _subexprs(part) if isinstance(x, n.Exists)}
-        for path in _paths_in(part, binders):
+        for path in _rendered_paths(part, binders):
             text = expr_text(path)
             if presence.present(path) or any(g == text or g.startswith(text + ".") or g.startswith(text + "[")
                                              for g in local):
@@ -519,12 +553,10 @@ def _policy_files(paths: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def lint_paths(paths: list[str], *, context_policies: list[str] = (), run_tests: bool = True,
+def lint_paths(paths: list[str], *, context_policies: Iterable[str] = (), run_tests: bool = True,
                use_cache: bool = True) -> LintResult:
     """Lint the policy files under `paths`. `context_policies` are the other policies loaded beside them
     (built-in packs, configured ones), for duplicate ids. PolicyError when a file does not even load."""
-    from . import policytest
-
     files = _policy_files(paths)
     missing = [p for p in files if not os.path.exists(p)]
     if missing:
@@ -550,8 +582,8 @@ def lint_paths(paths: list[str], *, context_policies: list[str] = (), run_tests:
         for c, rule in places:
             if os.path.realpath(c.path) not in linted:
                 continue
-            others_ = [f"{o.path}:{r.pos.line}" for o, r in places if o is not c]
-            _warn(result.warnings, c, rule.pos, "LINT-DUPLICATE",
+            others_ = [f"{_shown(o.path)}:{r.pos.line}" for o, r in places if o is not c]
+            _warn(result.warnings, c, _rule_pos(c, rule), "LINT-DUPLICATE",
                   f"rule {rule_id} is also defined in {', '.join(others_)}: they cannot be loaded together")
     if run_tests:
         _untested(result, checked, paths, use_cache)
@@ -594,4 +626,4 @@ def _untested(result: LintResult, checked: list[_Checked], paths: list[str], use
                 what = "no test case makes rule {id} pass"
             else:
                 continue
-            _warn(result.warnings, c, rule.pos, "LINT-UNTESTED", what.format(id=rule.id))
+            _warn(result.warnings, c, _rule_pos(c, rule), "LINT-UNTESTED", what.format(id=rule.id))

@@ -505,18 +505,15 @@ def _case(r: _Reader, i: int, raw: Any, path: str, base_dir: str, base: SpecSour
             expect.append(e)
     expect_not = []
     raw_not = raw.get("expect_not", [])
-    if type(raw_not) is str:
-        raw_not = [raw_not]
-        not_parts: Callable[[int], tuple] = lambda j: parts + ("expect_not",)
-    else:
-        not_parts = lambda j: parts + ("expect_not", j)  # noqa: E731
-    if type(raw_not) is not list:
+    single = type(raw_not) is str  # `expect_not: USM` for one pattern
+    if not single and type(raw_not) is not list:
         r.error(parts + ("expect_not",), f"`expect_not` must be a list of rule ids or prefixes, got {_kind(raw_not)}")
         raw_not = []
-    for j, pattern in enumerate(raw_not):
-        text = r.string(not_parts(j), pattern, "an entry of `expect_not`")
+    for j, pattern in enumerate([raw_not] if single else raw_not):
+        where_parts = parts + (("expect_not",) if single else ("expect_not", j))
+        text = r.string(where_parts, pattern, "an entry of `expect_not`")
         if text is not None:
-            expect_not.append((text.strip(), r.where(not_parts(j))))
+            expect_not.append((text.strip(), r.where(where_parts)))
     if "expect" not in raw and "expect_not" not in raw:
         r.error(parts, "a test case needs `expect` (findings it must give) or `expect_not` (rules that must not fire)")
     if name is None:
@@ -744,15 +741,11 @@ class Runner:
         from .settings import Flags, engine_options
 
         config = Config(path=None, root=os.getcwd(), packs=packs, policies=tuple(policies))
-        options = engine_options(config, Flags(as_of=as_of, use_cache=self.use_cache and not self.coverage))
+        options = engine_options(config, Flags(as_of=as_of, use_cache=self.use_cache))
         options.params = params
         options.param_locations = locations
-        if not self.coverage:
-            return load_rules(options)
-        from .lang.compiler import coverage_instrumented
-
-        with coverage_instrumented():
-            return load_rules(options)
+        options.coverage = self.coverage
+        return load_rules(options)
 
     def check_names(self, test: TestFile) -> None:
         """Rule ids in `expect` and patterns in `expect_not` must name loaded rules (typos are errors)."""
@@ -769,7 +762,7 @@ class Runner:
                     problems.append(dataclasses.replace(
                         e.where, message=f"`{e.rule}` is not a rule of the policies under test{hint}"))
             for pattern, where in case.expect_not:
-                if pattern != "*" and not rule_matches(pattern, known) and pattern not in known:
+                if pattern != "*" and not any(rule_matches(rule, [pattern]) for rule in known):
                     close = difflib.get_close_matches(pattern, known, n=1)
                     hint = f"; did you mean `{close[0]}`?" if close else ""
                     problems.append(dataclasses.replace(
@@ -808,6 +801,7 @@ class Runner:
         if entries:
             ran |= {rule_id for rule_id, _ in rules.repo_rules}
             findings.extend(_run_repository_rules(rules, entries))
+        findings.sort(key=lambda item: (item[1],) + item[0].sort_key())
         missing, unexpected, matched = match(case, findings)
         fired = {f.rule for f, _ in findings}
         return CaseResult(case, findings, missing, unexpected, matched, fired, ran - fired,
@@ -1033,7 +1027,7 @@ def render_text(run_: TestRun, *, verbose: bool = False) -> str:
         out.extend(render_coverage(run_.coverage))
     out.append("")
     passed = len(run_.results) - len(failed)
-    summary = (f"{_plural(len(failed), 'failed')}, {passed} passed" if failed else f"{passed} passed")
+    summary = f"{len(failed)} failed, {passed} passed" if failed else f"{passed} passed"
     out.append(f"{summary} in {run_.seconds:.2f}s ({_plural(len(run_.files), 'test file')})")
     return "\n".join(out) + "\n"
 

@@ -293,3 +293,242 @@ def _days_between(a: Any, b: Any) -> Any:
     if da is None or db is None:
         return MISSING
     return (db - da).days
+
+
+# -- word lists (the text heuristics) ----------------------------------------------------------------------
+#
+# A *phrase* is one or more words separated by spaces. Text and phrases are split into words the same way:
+# runs of letters, digits, hyphens and inner apostrophes (`fast-track`, `we'll` and `provider's` are one
+# word each, so `fast` is not found in `breakfast` or `fast-track`). A phrase is found where its words
+# follow each other with nothing but spaces, quotes or brackets between them (no `.,;:!?`). Each word is
+# matched case-insensitively, except a word written in capitals of two letters or more (`IT`, `HVAC`), which
+# matches only in capitals so that the department is not the pronoun. Within a word, `a|b` gives
+# alternatives; a trailing `*` matches any ending (`maintain*` finds maintain, maintains, maintained), a
+# leading `*` any beginning of at least one letter (`*ed` finds every word ending in -ed); a lone `*` is any
+# one word (`our * team`). Word lists come from params, so config can replace them; each distinct list is
+# compiled once into an index by first word, and a text is split into words once, so a statement with none
+# of the listed first words costs one set comparison.
+
+_TOKEN = re.compile(r"\w(?:[\w'’-]*\w)?")
+_SPLIT = re.compile(r"(\w(?:[\w'’-]*\w)?)")
+_GAP_STOP = frozenset(".,;:!?")
+
+
+class _WordMatcher:
+    __slots__ = ("exact", "cased", "prefixes", "cased_prefixes", "suffixes", "any", "literal")
+
+    def __init__(self, alternatives: list[str]) -> None:
+        exact, cased, prefixes, cased_prefixes, suffixes = set(), set(), [], [], []
+        self.any = False
+        for alt in alternatives:
+            if alt == "*":
+                self.any = True
+                continue
+            lead = alt.startswith("*")
+            trail = alt.endswith("*") and len(alt) > 1
+            core = alt[1 if lead else 0:len(alt) - 1 if trail else len(alt)]
+            if not core:
+                continue
+            caps = len(core) >= 2 and core.isupper()
+            if lead:
+                suffixes.append(core.lower())
+            elif trail:
+                (cased_prefixes if caps else prefixes).append(core if caps else core.lower())
+            else:
+                (cased if caps else exact).add(core if caps else core.lower())
+        self.exact = frozenset(exact)
+        self.cased = frozenset(cased)
+        self.prefixes = tuple(prefixes)
+        self.cased_prefixes = tuple(cased_prefixes)
+        self.suffixes = tuple(suffixes)
+        # Only whole words, all in lower case: a text without any of them cannot match this word.
+        self.literal = self.exact if not (self.any or self.cased or prefixes or cased_prefixes or suffixes) else None
+
+    def __call__(self, tok: str, low: str) -> bool:
+        if self.any or low in self.exact or tok in self.cased:
+            return True
+        if self.prefixes and low.startswith(self.prefixes):
+            return True
+        if self.cased_prefixes and tok.startswith(self.cased_prefixes):
+            return True
+        return any(low.endswith(x) and len(low) > len(x) for x in self.suffixes)
+
+
+class _Text:
+    """A text split into words once: words, their lower-case forms, and the gaps before each word."""
+
+    __slots__ = ("text", "words", "lows", "gaps", "low_set", "word_set")
+
+    def __init__(self, text: str) -> None:
+        parts = _SPLIT.split(text)
+        self.text = text
+        self.words = parts[1::2]
+        self.gaps = parts[0::2]
+        self.lows = [w.lower() for w in self.words]
+        self.low_set = frozenset(self.lows)
+        self.word_set = frozenset(self.words)
+
+
+class _PhraseIndex:
+    """A word list compiled for matching: phrases indexed by what their first word can be."""
+
+    def __init__(self, phrases: list) -> None:
+        self.phrases: list[tuple[_WordMatcher, ...]] = []
+        self.needs: list[tuple[frozenset, ...]] = []  # per phrase: word sets a text must touch, each
+        self.first: dict[str, list[int]] = {}
+        self.first_cased: dict[str, list[int]] = {}
+        self.prefixed: dict[str, list[int]] = {}  # first word given as `prefix*`
+        self.loose: list[int] = []  # first word `*`, `*suffix` or a capitals prefix: tried at every word
+        for phrase in phrases:
+            if type(phrase) is not str:
+                continue
+            words = _phrase_words(phrase)
+            if not words:
+                continue
+            index = len(self.phrases)
+            matchers = tuple(_WordMatcher(alts) for alts in words)
+            self.phrases.append(matchers)
+            self.needs.append(tuple(m.literal for m in matchers if m.literal is not None))
+            head = matchers[0]
+            if head.any or head.suffixes or head.cased_prefixes:
+                self.loose.append(index)
+                continue
+            for w in head.exact:
+                self.first.setdefault(w, []).append(index)
+            for w in head.cased:
+                self.first_cased.setdefault(w, []).append(index)
+            for w in head.prefixes:
+                self.prefixed.setdefault(w, []).append(index)
+        self.prefixes = tuple(self.prefixed)
+
+    def spans(self, t: _Text) -> list[tuple[int, int]]:
+        """(first word, end word) of each match, scanning left to right; the longest match wins."""
+        lows = t.low_set
+        if not self.loose and lows.isdisjoint(self.first) and t.word_set.isdisjoint(self.first_cased) and not (
+                self.prefixes and any(low.startswith(self.prefixes) for low in lows)):
+            return []
+        viable: dict[int, bool] = {}
+        out = []
+        words, low_words, gaps = t.words, t.lows, t.gaps
+        n = len(words)
+        i = 0
+        while i < n:
+            best = 0
+            for index in self._candidates(words[i], low_words[i]):
+                matchers = self.phrases[index]
+                size = len(matchers)
+                if size <= best or i + size > n:
+                    continue
+                ok = viable.get(index)
+                if ok is None:
+                    ok = viable[index] = all(not lows.isdisjoint(need) for need in self.needs[index])
+                if not ok:
+                    continue
+                for k in range(1, size):
+                    if not _GAP_STOP.isdisjoint(gaps[i + k]) or not matchers[k](words[i + k], low_words[i + k]):
+                        break
+                else:
+                    best = size
+            if best:
+                out.append((i, i + best))
+                i += best
+            else:
+                i += 1
+        return out
+
+    def _candidates(self, tok: str, low: str) -> list[int]:
+        found = self.first.get(low, [])
+        cased = self.first_cased.get(tok)
+        if cased:
+            found = found + cased
+        if self.prefixes and low.startswith(self.prefixes):
+            found = found + [k for p, ks in self.prefixed.items() if low.startswith(p) for k in ks]
+        if self.loose:
+            found = found + [k for k in self.loose if self.phrases[k][0](tok, low)]
+        return found
+
+
+def _phrase_words(phrase: str) -> list[list[str]]:
+    """A phrase's words, each a list of alternatives, with punctuation dropped as the text's words drop it."""
+    out: list[list[str]] = []
+    for word in phrase.split():
+        alts = [a for a in word.split("|") if a]
+        cleaned = []
+        for alt in alts:
+            if alt == "*":
+                cleaned.append(alt)
+                continue
+            lead, trail = alt.startswith("*"), alt.endswith("*") and len(alt) > 1
+            core = alt[1 if lead else 0:len(alt) - 1 if trail else len(alt)]
+            parts = _TOKEN.findall(core)
+            if not parts:
+                continue
+            if len(alts) == 1 and len(parts) > 1:  # `(14)` or `a/b`: the words inside, one after another
+                out.extend([[p] for p in parts[:-1]])
+                parts = parts[-1:]
+            cleaned.append(("*" if lead else "") + parts[0] + ("*" if trail else ""))
+        if cleaned:
+            out.append(cleaned)
+    return out
+
+
+_INDEXES: dict[tuple, _PhraseIndex] = {}
+_TEXTS: dict[str, _Text] = {}  # the statements of the spec in hand: several rules and lists ask about each
+
+
+def _index_of(phrases: Any) -> _PhraseIndex | None:
+    if type(phrases) is not list or not phrases:
+        return None
+    try:
+        key = tuple(phrases)
+        index = _INDEXES.get(key)
+    except TypeError:
+        return _PhraseIndex(phrases)
+    if index is None:
+        if len(_INDEXES) >= 1024:
+            _INDEXES.clear()
+        index = _INDEXES[key] = _PhraseIndex(phrases)
+    return index
+
+
+def _split_text(text: str) -> _Text:
+    t = _TEXTS.get(text)
+    if t is None:
+        if len(_TEXTS) >= 256:
+            _TEXTS.clear()
+        t = _TEXTS[text] = _Text(text)
+    return t
+
+
+@builtin("find_phrases", ("string", "list", "list"), "list")
+def _find_phrases(text: Any, phrases: Any, exceptions: Any) -> list:
+    """The phrases of the list found in the text (as written there, in order), leaving out any that overlaps
+    a phrase of `exceptions`. Phrase syntax: whole words, case-insensitive except capitals (`IT`), `a|b`
+    alternatives, `word*` any ending, `*ed` any beginning, a lone `*` any one word."""
+    if type(text) is not str or not text:
+        return []
+    index = _index_of(phrases)
+    if index is None:
+        return []
+    t = _split_text(text)
+    found = index.spans(t)
+    if not found:
+        return []
+    ex = _index_of(exceptions)
+    if ex is not None:
+        blocked = ex.spans(t)
+        if blocked:
+            found = [f for f in found if not any(s < f[1] and f[0] < e for s, e in blocked)]
+    return [" ".join(t.words[a:b]) for a, b in found]
+
+
+_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|«[^»\n]*»|`[^`\n]*`|(?<![\w'’])'[^'\n]*'(?![\w'’])")
+
+
+@builtin("unquoted", ("string",), "string")
+def _unquoted(s: Any) -> Any:
+    """The string with every quoted passage ("…", “…”, ‘…’, '…', «…», `…`) blanked out, so that words a
+    text cites or names are not read as its own words. An apostrophe inside a word (`don't`) is no quote."""
+    if type(s) is not str:
+        return MISSING
+    return _QUOTED.sub(" ", s) if any(q in s for q in "\"“‘'«`") else s

@@ -16,31 +16,12 @@ Two optional instrumentations, both decided at generation time so that normal ru
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from typing import Any, Iterator
+from typing import Any
 
 from . import nodes as n
 from .builtins import BUILTINS
 from .checker import RuleFacts
 from .types import Ty
-
-
-_COVERAGE: contextvars.ContextVar[bool] = contextvars.ContextVar("usm_rules_coverage", default=False)
-
-
-@contextlib.contextmanager
-def coverage_instrumented() -> Iterator[None]:
-    """Policies compiled inside this block carry coverage markers (see `generate`).
-
-    For callers that reach `generate` through `program.compile_sources`; they must not use the compiled-
-    policy cache meanwhile, whose key does not know about coverage.
-    """
-    token = _COVERAGE.set(True)
-    try:
-        yield
-    finally:
-        _COVERAGE.reset(token)
 
 
 class _Rule:
@@ -338,6 +319,7 @@ class Compiler:
                 env[param.name] = {"code": f"v_{param.name}", "kind": "param"}
             indent = 2
             default = (root, "()")
+            whens: list[tuple[n.Expr, dict[str, Any]]] = []  # for explaining a constant `require`
             for clause in body.clauses:
                 pad = "    " * indent
                 lines.extend(self.mark(r, clause.pos.line, pad))
@@ -353,6 +335,7 @@ class Compiler:
                     default = (container, f"({idx},)")
                     indent += 1
                 elif isinstance(clause, n.When):
+                    whens.append((clause.cond, env))
                     lines.append(f"{pad}if {self.expr(r, clause.cond, env)}:")
                     indent += 1
                 else:
@@ -379,6 +362,9 @@ class Compiler:
             if self.explain:
                 self.tracing = True
                 lines.append(f"{pad2}_tr = {{}}")
+                # `when … / require false`: the guards are what made it fire, so they are what is shown
+                for cond, cond_env in (whens if _constant(body.require) else []):
+                    lines.append(f"{pad2}{self.expr(r, cond, cond_env)}")
                 lines.append(f"{pad2}{self.expr(r, body.require, env)}")
                 self.tracing = False
                 trace = ", list(_tr.items())"
@@ -455,12 +441,10 @@ def _text(e: n.Expr) -> str:
     return expr_text(e)
 
 
-def generate(rules: list[tuple[n.Rule, RuleFacts]], *, explain: bool = False, coverage: bool | None = None) -> str:
+def generate(rules: list[tuple[n.Rule, RuleFacts]], *, explain: bool = False, coverage: bool = False) -> str:
     """Python source for the rules, checked beforehand (see checker.check_policy).
 
     With `explain`, each emit gets a 7th argument: the (expression text, rendered value) pairs behind it.
-    With `coverage` (default: inside `coverage_instrumented()`), the module records which policy lines ran.
+    With `coverage`, the module records which policy lines ran.
     """
-    if coverage is None:
-        coverage = _COVERAGE.get()
     return Compiler(explain=explain, coverage=coverage).module(rules)

@@ -12,12 +12,12 @@ positions) and formatting formatted text changes nothing.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import nodes as n
 
-WIDTH = 100  # formatted lines are broken to stay within this, where the language allows
+WIDTH = 120  # formatted lines are broken to stay within this where the language allows (as the Python code)
 ITEM = "  "  # indentation of rule items
 CONT = "    "  # extra indentation of a broken condition's continuation lines
 META_KEYWORDS = ("title", "severity", "rationale", "help", "tags", "scope")
@@ -293,12 +293,9 @@ class _Unit:
     end: int
     payload: Any
     blank_before: bool = False
-    leading: list[_Comment] | None = None
-    internal: list[_Comment] | None = None
-    trailing: list[_Comment] | None = None
-
-    def __post_init__(self) -> None:
-        self.leading, self.internal, self.trailing = [], [], []
+    leading: list[_Comment] = field(default_factory=list)  # own-line comments before it
+    internal: list[_Comment] = field(default_factory=list)  # comments inside a unit of several lines
+    trailing: list[_Comment] = field(default_factory=list)  # comments after it on its last line
 
 
 _LARK: Any = None
@@ -337,7 +334,7 @@ def format_source(source: str, path: str = "<policy>") -> str:
     from .parser import parse_policy
 
     text = source[1:] if source.startswith("\ufeff") else source
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n")  # a lone CR may sit inside a string: it is kept
     parse_policy(text, path)  # raises the located syntax or structure error
     entries, tokens = _read(text)
     lines = text.split("\n")
@@ -482,6 +479,8 @@ def _item_lines(kind: str, pos: n.Pos, payload: list, internal: list[_Comment]) 
         text = _meta(kind, str(payload[0]))
     elif kind == "param":
         text = f"{ITEM}param {payload[0]} = {expr_text(payload[1])}"
+        if len(text) > WIDTH and isinstance(payload[1], n.ListLit) and payload[1].items:
+            return _filled_list(f"{ITEM}param {payload[0]} = ", payload[1]), own, trailing
     elif kind == "for":
         text = f"{ITEM}for {payload[0]} in {expr_text(payload[1])}"
     elif kind == "let":
@@ -497,8 +496,28 @@ def _item_lines(kind: str, pos: n.Pos, payload: list, internal: list[_Comment]) 
     return [text], own, trailing
 
 
+def _filled_list(head: str, e: n.ListLit) -> list[str]:
+    """A list too long for one line: `[` ends the first line, the items fill lines indented one step more,
+    `]` closes on a line of its own."""
+    indent = ITEM * 2
+    lines = [head + "["]
+    current = ""
+    items = [expr_text(x) for x in e.items]
+    for i, item in enumerate(items):
+        piece = item + ("," if i < len(items) - 1 else "")
+        if current and len(indent) + len(current) + 1 + len(piece) > WIDTH:
+            lines.append(indent + current)
+            current = piece
+        else:
+            current = f"{current} {piece}" if current else piece
+    lines.append(indent + current)
+    lines.append(ITEM + "]")
+    return lines
+
+
 def _example_lines(which: str, raw: str) -> list[str]:
-    """`example fail \"\"\"…\"\"\"`: the block's lines re-indented under the item, otherwise verbatim."""
+    """`example fail \"\"\"…\"\"\"`: the block's lines re-indented one step under the item (the closing quotes
+    level with `example`), otherwise verbatim."""
     head = f"{ITEM}example {which} "
     content = raw[3:-3]
     if not content.startswith("\n"):
@@ -513,7 +532,7 @@ def _example_lines(which: str, raw: str) -> list[str]:
     for line in body:
         lines.append(indent + line[len(margin):] if line.strip() else "")
     if closing_alone:
-        lines.append(indent + '"""')
+        lines.append(ITEM + '"""')
     else:
         lines[-1] += '"""'
     return lines

@@ -60,7 +60,11 @@ def _cache_key(paths: list[str]) -> tuple[str, str]:
     import zlib
 
     parts = [f"{CACHE_FORMAT}", __version__, sys.version]
-    for path in [str(grammar_file()), str(schema_file()), *paths]:
+    # The compiler's own sources are inputs too: a changed tool must never run a stale compiled program.
+    here = os.path.dirname(os.path.abspath(__file__))
+    compiler_files = [os.path.join(here, f"{m}.py") for m in ("parser", "checker", "compiler", "builtins", "runtime",
+                                                               "types", "nodes")]
+    for path in [str(grammar_file()), str(schema_file()), *compiler_files, *paths]:
         try:
             st = os.stat(path)
             parts.append(f"{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}")
@@ -115,21 +119,23 @@ def read_sources(paths: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def load_program(paths: list[str], *, use_cache: bool = True, explain: bool = False) -> Program:
+def load_program(paths: list[str], *, use_cache: bool = True, explain: bool = False,
+                 coverage: bool = False) -> Program:
     name, key = _cache_key(paths)
-    if explain:
-        name, key = name + "-explain", key + "\nexplain"
+    for flag, on in (("explain", explain), ("coverage", coverage)):
+        if on:
+            name, key = f"{name}-{flag}", f"{key}\n{flag}"
     if use_cache:
         cached = _read_cache(name, key)
         if cached is not None:
             return cached
-    program = compile_sources(read_sources(paths), explain=explain)
+    program = compile_sources(read_sources(paths), explain=explain, coverage=coverage)
     if use_cache:
         _write_cache(name, key, program)
     return program
 
 
-def compile_sources(sources: list[tuple[str, str]], *, explain: bool = False) -> Program:
+def compile_sources(sources: list[tuple[str, str]], *, explain: bool = False, coverage: bool = False) -> Program:
     """Parse, check and compile policy sources; every problem in every file is raised at once."""
     from ..schema import schema
     from .checker import check_policy
@@ -157,7 +163,7 @@ def compile_sources(sources: list[tuple[str, str]], *, explain: bool = False) ->
             checked.append((policy, rule, facts[rule.id]))
     if problems:
         raise PolicyError(problems)
-    source = generate([(rule, facts) for _, rule, facts in checked], explain=explain)
+    source = generate([(rule, facts) for _, rule, facts in checked], explain=explain, coverage=coverage)
     code = compile(source, "<usm-rules policies>", "exec")
     metas = []
     for policy, rule, facts in checked:
