@@ -197,7 +197,8 @@ def _rule_set(config_path: str | None, policies: tuple[str, ...], no_builtin: bo
 @click.option("--policy", "policies", multiple=True, type=click.Path(), help="Extra policy file or directory.")
 @click.option("--no-builtin", is_flag=True, help="Leave out the built-in packs.")
 @click.option("--config", "config_path", type=click.Path(), help="Config file.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="markdown: the rule catalogue with rationale, params and examples (docs/rules.md).")
 def rules(policies: tuple[str, ...], no_builtin: bool, config_path: str | None, fmt: str) -> None:
     """List the rules: id, severity in force, title, pack."""
     import json
@@ -206,6 +207,12 @@ def rules(policies: tuple[str, ...], no_builtin: bool, config_path: str | None, 
         rule_set = _rule_set(config_path, policies, no_builtin)
     except UsmError as err:
         _fail(err)
+        return
+    if fmt == "markdown":
+        from .engine import ENGINE_RULES
+        from .ruledocs import render_markdown
+
+        click.echo(render_markdown(rule_set.metas.values(), ENGINE_RULES), nl=False)
         return
     infos = sorted(rule_set.infos.values(), key=lambda r: (r.pack != "engine", r.pack, r.id))
     if fmt == "json":
@@ -222,40 +229,35 @@ def rules(policies: tuple[str, ...], no_builtin: bool, config_path: str | None, 
 @click.option("--policy", "policies", multiple=True, type=click.Path(), help="Extra policy file or directory.")
 @click.option("--config", "config_path", type=click.Path(), help="Config file.")
 def explain(rule_id: str, policies: tuple[str, ...], config_path: str | None) -> None:
-    """Show a rule's metadata, rationale, params and source."""
+    """Show a rule's metadata, rationale, params, examples and source."""
     try:
         rule_set = _rule_set(config_path, policies, False)
     except UsmError as err:
         _fail(err)
         return
     info = rule_set.infos.get(rule_id)
-    if info is None:
+    meta = rule_set.metas.get(rule_id)
+    if info is None and meta is None:
         import difflib
 
         close = difflib.get_close_matches(rule_id, list(rule_set.infos), n=1)
         hint = f"; did you mean `{close[0]}`?" if close else ""
         click.echo(f"usm-rules: unknown rule `{rule_id}`{hint}", err=True)
         sys.exit(EXIT_ERROR)
-    meta = rule_set.metas.get(rule_id)
-    click.echo(f"{info.id}: {info.title}")
-    click.echo(f"  severity: {info.severity.label}")
-    click.echo(f"  pack:     {info.pack}")
-    if info.tags:
-        click.echo(f"  tags:     {', '.join(info.tags)}")
-    if info.help:
-        click.echo(f"  help:     {info.help}")
-    if meta is not None and meta.params:
-        click.echo("  params:")
-        for name, value in meta.params.items():
-            click.echo(f"    {name} = {value!r}")
-    if info.rationale:
-        click.echo("")
-        click.echo(f"  {info.rationale}")
-    if meta is not None:
-        click.echo("")
-        click.echo(f"  source: {meta.file}:{meta.line}")
-        for line in meta.source.splitlines():
-            click.echo(f"    {line}")
+    if meta is None:  # a finding of the engine itself
+        click.echo(f"{info.id}: {info.title}\n  severity: {info.severity.label}\n  pack:     {info.pack}\n\n"
+                   f"  {info.rationale}")
+        return
+    from .ruledocs import render_rule
+
+    text = render_rule(meta)
+    if info is not None and info.severity.label != meta.severity:
+        text = text.replace(f"  severity: {meta.severity} (default)",
+                            f"  severity: {info.severity.label} (configured; default {meta.severity})", 1)
+    elif info is None:
+        text = text.replace(f"  severity: {meta.severity} (default)",
+                            f"  severity: {meta.severity} (default; switched off by the config)", 1)
+    click.echo(text, nl=False)
 
 
 @main.command()
