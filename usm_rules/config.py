@@ -91,7 +91,16 @@ CONFIG_FILE = "usm-rules.toml"
 PYPROJECT_FILE = "pyproject.toml"
 PYPROJECT_TABLE = ("tool", "usm-rules")
 
-BUILTIN_PACKS = ("usm", "cemm")
+
+
+def builtin_pack_names() -> tuple[str, ...]:
+    """The packs shipped in the package's policies/ directory (`usm`, `cemm`, `spec`)."""
+    from .resources import policies_dir
+
+    try:
+        return tuple(sorted(p.stem for p in policies_dir().glob("*.policy")))
+    except OSError:
+        return ()
 DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml", "**/*.json")
 DEFAULT_MATURITY_LEVELS = ("technology-driven", "system-driven", "service-driven", "customer-driven",
                            "business-driven")
@@ -551,9 +560,10 @@ def _packs(r: _Reader, value: object, out: dict[str, Any], root: str) -> None:
         return
     ok = True
     for item in items:
-        if item not in BUILTIN_PACKS:
+        known = builtin_pack_names()
+        if item not in known:
             r.error(("packs",), f"`packs` entry {_show(item)} is not a built-in pack "
-                                f"({_either(BUILTIN_PACKS)}){_suggest(item, BUILTIN_PACKS)}")
+                                f"({_either(known)}){_suggest(item, known)}")
             ok = False
     if ok:
         out["packs"] = items

@@ -222,6 +222,21 @@ def _rule_markdown(m: RuleMeta) -> list[str]:
 
 # -- plain text -------------------------------------------------------------------------------------------
 
+def _param_lines(name: str, value: Any, width: int) -> list[str]:
+    """`name = value`, a long list wrapped between its items (never inside a phrase)."""
+    line = f"    {name} = {_show(value)}"
+    if len(line) <= width or not isinstance(value, list):
+        return [line]
+    items = [_show(v) for v in value]
+    lines = [f"    {name} = ["]
+    for i, item in enumerate(items):
+        piece = item + ("," if i < len(items) - 1 else "]")
+        if len(lines[-1]) + 1 + len(piece) > width and lines[-1].strip() not in (f"{name} = [",):
+            lines.append("        " + piece)
+        else:
+            lines[-1] += ("" if lines[-1].endswith("[") else " ") + piece
+    return lines
+
 def render_rule(meta: RuleMeta) -> str:
     """One rule as plain text for `usm-rules explain`: metadata, rationale, params, examples and source."""
     width = 100
@@ -235,9 +250,7 @@ def render_rule(meta: RuleMeta) -> str:
     if meta.params:
         out.append("  params:")
         for name, value in meta.params.items():
-            line = f"    {name} = {_show(value)}"
-            out.extend(textwrap.wrap(line, width, subsequent_indent="        ", break_long_words=False,
-                                     break_on_hyphens=False) or [line])
+            out.extend(_param_lines(name, value, width))
     if meta.rationale:
         out.append("")
         out.extend(textwrap.wrap(meta.rationale, width, initial_indent="  ", subsequent_indent="  ",

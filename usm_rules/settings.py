@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
+from .config import Config, builtin_pack_names
 from .engine import EngineOptions
 from .errors import Located, UsageError
 from .findings import Severity
@@ -15,11 +15,7 @@ from .resources import policies_dir
 
 def builtin_packs() -> dict[str, str]:
     """Pack name -> policy file shipped with the package."""
-    directory = policies_dir()
-    try:
-        return {p.stem: str(p) for p in sorted(directory.glob("*.policy"))}
-    except OSError:
-        return {}
+    return {name: str(policies_dir() / f"{name}.policy") for name in builtin_pack_names()}
 
 
 @dataclass
