@@ -168,7 +168,12 @@ def load_bytes(data: bytes, path: str, limits: Limits = Limits()) -> LoadedFile:
             return LoadedFile(path, [], [problem])
         if path.lower().endswith(".json"):
             return _load_json(text, path, limits)
-        return _load_yaml(text, path, limits, _DefaultComposer)
+        loaded = _load_yaml(text, path, limits, _DefaultComposer)
+        if _DefaultComposer is not _PyComposer and any(_LIBYAML_DEPTH in p.message for p in loaded.problems):
+            # libyaml 0.2.6 (PyYAML 6.0.4) refuses nesting deeper than 1000 levels before our own depth limit
+            # can say so; PyYAML's Python parser has no such limit, and only such pathological input pays for it.
+            loaded = _load_yaml(text, path, limits, _PyComposer)
+        return loaded
     except Exception as exc:  # noqa: BLE001 - a bug here must not take the run down
         return LoadedFile(path, [], [_problem("SPEC-PARSE", f"cannot load the file: {type(exc).__name__}: {exc}")])
 
@@ -630,6 +635,7 @@ def _py_composer_init(self: Any, stream: str) -> None:
 _PyComposer.__init__ = _py_composer_init  # type: ignore[misc]
 
 _DefaultComposer = _CComposer or _PyComposer
+_LIBYAML_DEPTH = "exceeded maximum nesting depth"
 
 
 def _depth_bound_ok(text: str, limit: int) -> bool:
