@@ -1,6 +1,7 @@
 """files -> loaded documents -> schema check -> compiled rules -> findings. No printing, no exiting."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import fnmatch
 import os
@@ -58,6 +59,7 @@ class EngineOptions:
     # Values that config sets for a param name in every rule that declares it (the maturity scale,
     # vocabularies, heuristic word lists); a rule's own `[rules.ID]` setting wins over these.
     shared_params: dict[str, Any] = field(default_factory=dict)
+    shared_param_locations: dict[str, Located] = field(default_factory=dict)
     param_locations: dict[tuple[str, str], Located] = field(default_factory=dict)
     as_of: _dt.date = field(default_factory=_dt.date.today)
     include: tuple[str, ...] = ("*.yaml", "*.yml", "*.json")
@@ -97,28 +99,27 @@ def load_rules(options: EngineOptions) -> RuleSet:
     metas = {m.id: m for m in program.rules}
     problems: list[Located] = []
     params: dict[str, dict[str, Any]] = {}
+    def at(where: Located | None, message: str) -> Located:
+        return dataclasses.replace(where, message=message) if where else Located("<config>", 1, 1, message)
+
     for m in program.rules:
         values = dict(m.params)
         for name, value in options.shared_params.items():
             if name in values:
                 problem = param_problem(m, name, value)
                 if problem:
-                    problems.append(Located("<config>", 1, 1, problem))
+                    problems.append(at(options.shared_param_locations.get(name), problem))
                 values[name] = value
         for name, value in options.params.get(m.id, {}).items():
             problem = param_problem(m, name, value)
             if problem:
-                where = options.param_locations.get((m.id, name))
-                problems.append(Located(where.file, where.line, where.column, problem, where.length,
-                                        where.source_line) if where else Located("<config>", 1, 1, problem))
+                problems.append(at(options.param_locations.get((m.id, name)), problem))
             values[name] = value
         params[m.id] = values
     for rule_id in options.params:
         if rule_id not in metas:
             where = next((loc for (rid, _), loc in options.param_locations.items() if rid == rule_id), None)
-            msg = f"params are set for rule {rule_id}, which no loaded policy defines"
-            problems.append(Located(where.file, where.line, where.column, msg, where.length, where.source_line)
-                            if where else Located("<config>", 1, 1, msg))
+            problems.append(at(where, f"params are set for rule {rule_id}, which no loaded policy defines"))
     if problems:
         raise ConfigError(problems)
     try:
@@ -519,7 +520,6 @@ def _engine_finding(rule: str, message: str, file: str, line: int, column: int, 
 
 def _apply_inline_suppressions(findings: list[Finding], results: list[FileResult], rules: RuleSet,
                                options: EngineOptions) -> list[Finding]:
-    import dataclasses
 
     by_file: dict[str, tuple[list[Any], list[Any]]] = {}
     for r in results:
@@ -563,7 +563,6 @@ def _apply_inline_suppressions(findings: list[Finding], results: list[FileResult
 
 
 def _apply_waivers(findings: list[Finding], options: EngineOptions) -> list[Finding]:
-    import dataclasses
 
     from .waivers import load_waivers
 
@@ -596,7 +595,6 @@ def _apply_waivers(findings: list[Finding], options: EngineOptions) -> list[Find
 
 
 def _apply_baseline(findings: list[Finding], options: EngineOptions, rules: RuleSet) -> list[Finding]:
-    import dataclasses
 
     from .baseline import load
 

@@ -101,6 +101,9 @@ def engine_options(config: Config, flags: Flags) -> EngineOptions:
     shared: dict = {"maturity_levels": list(config.maturity_levels), "perspectives": list(config.perspectives),
                     "value_types": list(config.value_types)}
     shared.update({name: list(words) for name, words in config.word_lists.items()})
+    where = {"maturity_levels": "maturity.levels", "perspectives": "vocabulary.perspectives",
+             "value_types": "vocabulary.value_types", **{n: f"word_lists.{n}" for n in config.word_lists}}
+    shared_locations = {name: config.locations[key] for name, key in where.items() if key in config.locations}
     select = flags.select or config.select
     ignore = tuple(config.ignore) + tuple(flags.ignore)
     return EngineOptions(
@@ -110,6 +113,7 @@ def engine_options(config: Config, flags: Flags) -> EngineOptions:
         severities=severities,
         params=params,
         shared_params=shared,
+        shared_param_locations=shared_locations,
         param_locations=param_locations,
         as_of=flags.as_of or _dt.date.today(),
         include=tuple(config.include),
