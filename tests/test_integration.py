@@ -176,3 +176,23 @@ def test_sarif_of_a_real_run_validates_and_carries_suppressions(tmp_path: Path) 
     assert all(r["shortDescription"]["text"] and r["fullDescription"]["text"] for r in rules)
     assert all("partialFingerprints" in r and r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
                for r in results)
+
+
+def test_a_hostile_spec_cannot_inject_workflow_commands(tmp_path: Path) -> None:
+    hostile = tmp_path / "evil,name:x.yaml"
+    hostile.write_text(
+        "apiVersion: usm/v1\nkind: ServiceSpecification\n"
+        'metadata: {id: svc-evil, name: "Evil", owner: x}\n'
+        "provider: {name: P, valueMaturity: {level: 1}}\n"
+        "customers:\n"
+        '  - {id: "c1\\n::add-mask::secret\\r\\n::set-output name=x::y%0A::error::boom", name: C, '
+        "valueMaturity: {level: 4}}\n"
+        "scos: []\n", encoding="utf-8")
+    out = usm("check", "--format", "github", "--select", "USM-010", str(hostile))
+    assert out.returncode == 1
+    lines = out.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("::error file=")
+    assert "\n::" not in out.stdout.rstrip("\n") and "\r" not in out.stdout
+    props, message = lines[0][len("::error "):].split("::", 1)
+    assert "%2C" in props and "%3A" in props  # the file name's `,` and `:` are escaped in properties
+    assert "%0A::add-mask::secret%0D%0A::set-output" in message and "%250A" in message

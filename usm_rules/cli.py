@@ -54,7 +54,25 @@ def _write_output(path: str, text: str) -> None:
         raise UsmError(f"cannot write `{path}`: {err.strerror or err}") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The policy-authoring commands (usm_rules/cli_authoring.py) are imported only when one of them is
+    named or the command list is shown, so that `check` on one file does not pay for them."""
+
+    lazy = ("fmt", "init", "lint", "test")
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            from .cli_authoring import COMMANDS
+
+            for command in COMMANDS:
+                self.add_command(command)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="usm-rules")
 def main() -> None:
     """Policy-as-code for USM/CEMM service specifications."""
@@ -103,9 +121,7 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
     from .engine import run
     from .findings import Severity
     from .reporters import ReportOptions, get_reporter
-    from .settings import Flags, engine_options
-
-    from .settings import changed_files
+    from .settings import Flags, changed_files, engine_options
 
     files_out, terminal = _parse_outputs(outputs, fmt)
     try:
@@ -314,12 +330,3 @@ def entry() -> None:
                    "please report it)", err=True)
         sys.exit(EXIT_ERROR)
 
-
-def _register_authoring_commands() -> None:
-    from .cli_authoring import COMMANDS
-
-    for command in COMMANDS:
-        main.add_command(command)
-
-
-_register_authoring_commands()

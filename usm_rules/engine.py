@@ -400,13 +400,13 @@ def _run_repository_rules(rules: RuleSet, entries: list[tuple[Any, str, int, str
             first = entries[0]
             raw.append(("RULE-ERROR", None, f"repository rule {rule_id} failed: {type(err).__name__}: {err}",
                         first[0], (), None))
-    # Locate each finding in its own spec: reload the files concerned (findings are few).
+    # Locate each finding in its own spec: reload the files concerned, one at a time (a file's node tree is
+    # dropped before the next is read, so memory stays flat however many specs share an id).
     from .loader import Limits, load_bytes, load_path
 
     limits = options.limits or Limits()
-    loaded_cache: dict[str, Any] = {}
-    out: list[Finding] = []
     indexes: dict[int, dict[int, tuple]] = {}
+    placed: dict[str, list[tuple]] = {}
     for rule, sev, message, base, keys, trace in raw:
         entry = owner.get(id(base))
         if entry is None and keys and type(base) is list and type(keys[0]) is int and 0 <= keys[0] < len(base):
@@ -420,16 +420,20 @@ def _run_repository_rules(rules: RuleSet, entries: list[tuple[Any, str, int, str
                     keys = idx[id(base)] + tuple(keys)
                     break
         if entry is None:
-            entry = entries[0]
-            keys = ()
-        pruned, file, doc_index, service = entry
-        if file not in loaded_cache:
-            loaded_cache[file] = load_bytes(options.stdin or b"", "-", limits) if file == "-" else load_path(file, limits)
-        doc = next(d for d in loaded_cache[file].documents if d.index == doc_index)
-        span, found = doc.locate(tuple(keys))
-        severity = Severity.parse(sev) if sev else rules.severities.get(rule, Severity.ERROR)
-        out.append(_make_finding(rules, rule, severity, message, file, span, found, doc_index, service,
-                                 _value_at(doc.data, found), trace))
+            entry, keys = entries[0], ()
+        placed.setdefault(entry[1], []).append((entry, rule, sev, message, tuple(keys), trace))
+    out: list[Finding] = []
+    for file, items in placed.items():
+        loaded = load_bytes(options.stdin or b"", "-", limits) if file == "-" else load_path(file, limits)
+        documents = {d.index: d for d in loaded.documents}
+        for (_, _, doc_index, service), rule, sev, message, keys, trace in items:
+            doc = documents.get(doc_index)
+            if doc is None:  # the file changed under us since it was checked
+                continue
+            span, found = doc.locate(keys)
+            severity = Severity.parse(sev) if sev else rules.severities.get(rule, Severity.ERROR)
+            out.append(_make_finding(rules, rule, severity, message, file, span, found, doc_index, service,
+                                     _value_at(doc.data, found), trace))
     return out
 
 
@@ -465,7 +469,22 @@ def _run(paths: list[str], options: EngineOptions, rules: RuleSet,
 
     files = discover(paths, options.include, options.exclude)
     keep_repo = bool(rules.repo_rules)
-    results: list[FileResult] = []
+    # What each checked file leaves behind is folded in at once, so that memory grows with the findings,
+    # not with the number of files.
+    findings: list[Finding] = []
+    entries: list[tuple[Any, str, int, str | None]] = []
+    commented: list[FileResult] = []  # files with `# usm-rules:` comments
+    counts = [0, 0]  # specs, skipped
+
+    def fold(r: FileResult) -> None:
+        findings.extend(r.findings)
+        entries.extend(r.repo_specs)
+        counts[0] += r.specs
+        counts[1] += r.skipped
+        if r.suppressions or r.malformed:
+            r.findings, r.repo_specs = [], []
+            commented.append(r)
+
     jobs = max(1, options.jobs)
     if jobs > 1 and len(files) >= 2 * jobs and "-" not in files:
         import multiprocessing
@@ -477,30 +496,23 @@ def _run(paths: list[str], options: EngineOptions, rules: RuleSet,
         with ctx.Pool(jobs) as pool:
             done = 0
             for batch_result in pool.imap(_worker_check, [(b, keep_repo) for b in batches]):
-                results.extend(batch_result)
+                for r in batch_result:
+                    fold(r)
                 done += len(batch_result)
                 if progress:
                     progress(done, len(files))
     else:
         for i, f in enumerate(files):
-            results.append(check_file(f, rules, options, keep_repo))
+            fold(check_file(f, rules, options, keep_repo))
             if i % 4096 == 4095:
                 gc.collect()  # in case some cycle (a rule's exception traceback) was made after all
             if progress:
                 progress(i + 1, len(files))
-    findings: list[Finding] = []
-    entries = []
-    specs = skipped = 0
-    for r in results:
-        findings.extend(r.findings)
-        specs += r.specs
-        skipped += r.skipped
-        entries.extend(r.repo_specs)
     repo_findings = _run_repository_rules(rules, entries, options)
     if options.report_only is not None:
         repo_findings = [f for f in repo_findings if os.path.normpath(f.file) in options.report_only]
     findings.extend(repo_findings)
-    findings = _apply_inline_suppressions(findings, results, rules, options)
+    findings = _apply_inline_suppressions(findings, commented, rules, options)
     if options.waivers:
         findings = _apply_waivers(findings, options)
     if options.baseline:
@@ -508,7 +520,7 @@ def _run(paths: list[str], options: EngineOptions, rules: RuleSet,
     findings.sort(key=Finding.sort_key)
     checked = len(files) if options.report_only is None else sum(
         1 for f in files if os.path.normpath(f) in options.report_only)
-    return RunResult(findings, checked, specs, skipped, rules.infos, __version__)
+    return RunResult(findings, checked, counts[0], counts[1], rules.infos, __version__)
 
 
 def _engine_finding(rule: str, message: str, file: str, line: int, column: int, end_line: int, end_column: int,

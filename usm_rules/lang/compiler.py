@@ -117,7 +117,6 @@ def _tc(tr, text, op, a, b, fn):
 
 class Compiler:
     def __init__(self, *, explain: bool = False, coverage: bool = False) -> None:
-        self.out: list[str] = []
         self.explain = explain
         self.coverage = coverage
         self.tracing = False  # compiling the explain re-evaluation of a failed `require`
