@@ -301,13 +301,7 @@ class Checker:
             self.facts.repo_paths = None
 
     def path(self, e: n.Expr, scope: dict[str, Var]) -> Ty:
-        # Flatten the chain: root, then segments in order.
-        chain: list[n.Expr] = []
-        root = e
-        while isinstance(root, (n.Field, n.Index, n.Star)):
-            chain.append(root)
-            root = root.base
-        chain.reverse()
+        root, chain = n.path_chain(e)
         if isinstance(root, n.Name) and root.ident in scope:
             var = scope[root.ident]
             t = var.ty

@@ -249,12 +249,7 @@ class Compiler:
         return code if _is_list(t) else f"_iterate({code})"
 
     def path(self, r: _Rule, e: n.Expr, env: dict[str, Any]) -> str:
-        chain: list[n.Expr] = []
-        root = e
-        while isinstance(root, (n.Field, n.Index, n.Star)):
-            chain.append(root)
-            root = root.base
-        chain.reverse()
+        root, chain = n.path_chain(e)
         code = self.expr(r, root, env)
         prev_ty = r.ty(root)
         # Projections: everything after `[*]` applies to each element; results that are missing are dropped.

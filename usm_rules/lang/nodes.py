@@ -114,6 +114,17 @@ class IfExpr(Expr):
     otherwise: Expr
 
 
+def path_chain(e: Expr) -> tuple[Expr, list[Expr]]:
+    """`a.b[0][*].c` -> (`a`, [the `.b`, `[0]`, `[*]` and `.c` nodes in source order])."""
+    chain: list[Expr] = []
+    root = e
+    while isinstance(root, (Field, Index, Star)):
+        chain.append(root)
+        root = root.base
+    chain.reverse()
+    return root, chain
+
+
 @dataclass(frozen=True, slots=True)
 class Template:
     """An interpolated message: literal text and `{expr}` parts, in order."""
