@@ -1,6 +1,7 @@
 """Config file + command-line flags -> EngineOptions (which policies, rules, params and limits are in force)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 from dataclasses import dataclass
@@ -37,19 +38,18 @@ class Flags:
     baseline: str | None = None
 
 
-def _policy_files(entries: tuple[str, ...], root: str | None, where: dict[str, Located]) -> list[str]:
+def _policy_files(entries: tuple[str, ...], where: dict[str, Located]) -> list[str]:
+    """Policy files named directly or found under directories; `where` locates config entries for errors."""
     out: list[str] = []
-    for entry in entries:
-        path = entry if root is None or os.path.isabs(entry) else os.path.join(root, entry)
+    for path in entries:
         if os.path.isdir(path):
             out.extend(str(p) for p in sorted(Path(path).rglob("*.policy")))
         elif os.path.exists(path):
             out.append(path)
         else:
-            loc = where.get(entry)
-            message = f"policy path `{entry}` does not exist"
-            raise UsageError([Located(loc.file, loc.line, loc.column, message, loc.length, loc.source_line)]
-                             if loc else message)
+            message = f"policy path `{path}` does not exist"
+            loc = where.get(path)
+            raise UsageError([dataclasses.replace(loc, message=message)] if loc else message)
     return out
 
 
@@ -71,8 +71,8 @@ def engine_options(config: Config, flags: Flags) -> EngineOptions:
     config_where = {}
     if "policies" in config.locations:
         config_where = {p: config.locations["policies"] for p in config.policies}
-    files += _policy_files(config.policies, None, config_where)
-    files += _policy_files(flags.policies, None, {})
+    files += _policy_files(config.policies, config_where)
+    files += _policy_files(flags.policies, {})
     # The same file named twice (a pack and a path) is loaded once.
     seen: set[str] = set()
     unique = []
