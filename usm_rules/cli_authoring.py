@@ -92,19 +92,6 @@ def test(paths: tuple[str, ...], coverage: bool, min_coverage: float | None, min
 
 # -- fmt ----------------------------------------------------------------------------------------------------
 
-def _policy_paths(paths: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    for given in paths:
-        if given != "-" and os.path.isdir(given):
-            for dirpath, dirnames, filenames in os.walk(given):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                out.extend(os.path.join(dirpath, f).replace(os.sep, "/") for f in sorted(filenames)
-                           if f.endswith(".policy"))
-        else:
-            out.append(given)
-    return list(dict.fromkeys(out))
-
-
 @click.command("fmt")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--check", is_flag=True, help="Change nothing; list the files that would change and exit 1 if any.")
@@ -120,11 +107,12 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, write: bool) -> None:
 
     from .errors import UsmError
     from .lang.formatter import format_source
+    from .lint import policy_files
 
     if write and (check or diff):
         click.echo("usm-rules: --write cannot be combined with --check or --diff", err=True)
         sys.exit(EXIT_ERROR)
-    files = _policy_paths(paths or (".",))
+    files = policy_files(paths or (".",))
     errors: list[str] = []
     changed: list[str] = []
     for path in files:

@@ -540,7 +540,8 @@ def _check_files(paths: list[str]) -> tuple[list[_Checked], list[Located]]:
     return checked, problems
 
 
-def _policy_files(paths: Iterable[str]) -> list[str]:
+def policy_files(paths: Iterable[str]) -> list[str]:
+    """`.policy` files named or found under directories (hidden directories skipped), each once, in order."""
     out: list[str] = []
     for given in paths:
         if os.path.isdir(given):
@@ -557,7 +558,7 @@ def lint_paths(paths: list[str], *, context_policies: Iterable[str] = (), run_te
                use_cache: bool = True) -> LintResult:
     """Lint the policy files under `paths`. `context_policies` are the other policies loaded beside them
     (built-in packs, configured ones), for duplicate ids. PolicyError when a file does not even load."""
-    files = _policy_files(paths)
+    files = policy_files(paths)
     missing = [p for p in files if not os.path.exists(p)]
     if missing:
         raise UsmError([Located(p, 1, 1, "no such policy file or directory") for p in missing])
