@@ -15,6 +15,8 @@ No printing: `lint_paths` returns the warnings; the CLI renders them.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import itertools
 import os
 from dataclasses import dataclass, field
@@ -31,17 +33,16 @@ _MAX_ASSIGNMENTS = 4096
 @dataclass(frozen=True)
 class LintWarning:
     code: str
-    file: str
-    line: int
-    column: int
-    message: str
-    length: int = 1
-    source_line: str | None = None
+    where: Located  # file, line, column, the message, and the source line for the caret
+
+    file = property(lambda self: self.where.file)
+    line = property(lambda self: self.where.line)
+    column = property(lambda self: self.where.column)
+    message = property(lambda self: self.where.message)
 
     def render(self, strict: bool = False) -> str:
         label = "error" if strict else "warning"
-        return Located(self.file, self.line, self.column, f"{label} {self.code} {self.message}", self.length,
-                       self.source_line).render()
+        return dataclasses.replace(self.where, message=f"{label} {self.code} {self.message}").render()
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "file": self.file, "line": self.line, "column": self.column,
@@ -77,8 +78,7 @@ def _shown(path: str) -> str:
 
 
 def _warn(out: list[LintWarning], checked: _Checked, pos: n.Pos, code: str, message: str) -> None:
-    loc = located(checked.path, checked.source, pos.line, pos.column, message, pos.length)
-    out.append(LintWarning(code, loc.file, loc.line, loc.column, message, loc.length, loc.source_line))
+    out.append(LintWarning(code, located(checked.path, checked.source, pos.line, pos.column, message, pos.length)))
 
 
 # -- walking expressions ------------------------------------------------------------------------------------
@@ -89,26 +89,7 @@ def _subexprs(e: n.Expr) -> Iterable[n.Expr]:
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, n.ListLit):
-            stack.extend(node.items)
-        elif isinstance(node, n.Call):
-            stack.extend(node.args)
-        elif isinstance(node, (n.Field, n.Star)):
-            stack.append(node.base)
-        elif isinstance(node, n.Index):
-            stack.extend((node.base, node.index))
-        elif isinstance(node, n.Unary):
-            stack.append(node.operand)
-        elif isinstance(node, n.Binary):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, (n.Exists, n.IsType)):
-            stack.append(node.operand)
-        elif isinstance(node, n.Matches):
-            stack.extend((node.operand, node.pattern))
-        elif isinstance(node, n.Quantified):
-            stack.extend((node.iterable, node.body))
-        elif isinstance(node, n.IfExpr):
-            stack.extend((node.cond, node.then, node.otherwise))
+        stack.extend(n.children(node))
 
 
 def _names(e: n.Expr) -> set[str]:
@@ -354,30 +335,8 @@ def _paths_in(e: n.Expr, binders: dict[str, Any]) -> list[n.Expr]:
         if isinstance(node, n.Quantified):
             stack.append(node.iterable)  # the body's variable is not one value
             continue
-        stack.extend(_direct_children(node))
+        stack.extend(n.children(node))
     return out
-
-
-def _direct_children(e: n.Expr) -> list[n.Expr]:
-    if isinstance(e, n.ListLit):
-        return list(e.items)
-    if isinstance(e, n.Call):
-        return list(e.args)
-    if isinstance(e, (n.Field, n.Star)):
-        return [e.base]
-    if isinstance(e, n.Index):
-        return [e.base, e.index]
-    if isinstance(e, n.Unary):
-        return [e.operand]
-    if isinstance(e, n.Binary):
-        return [e.left, e.right]
-    if isinstance(e, (n.Exists, n.IsType)):
-        return [e.operand]
-    if isinstance(e, n.Matches):
-        return [e.operand, e.pattern]
-    if isinstance(e, n.IfExpr):
-        return [e.cond, e.then, e.otherwise]
-    return []
 
 
 def _rendered_paths(e: n.Expr, binders: dict[str, Any]) -> list[n.Expr]:

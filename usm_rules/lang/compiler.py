@@ -59,7 +59,11 @@ def _constant(e: n.Expr) -> bool:
 
 
 def _children(e: n.Expr) -> list[n.Expr]:
-    """Sub-expressions that the compiler compiles through `Compiler.expr`, in evaluation order."""
+    """Sub-expressions that the compiler compiles through `Compiler.expr`, in evaluation order.
+
+    Unlike `nodes.children`, a path counts as one value (its root and index expressions are its parts) and
+    a `matches` pattern, compiled once beforehand, is not one.
+    """
     if isinstance(e, n.ListLit):
         return list(e.items)
     if isinstance(e, n.Call):

@@ -125,6 +125,29 @@ def path_chain(e: Expr) -> tuple[Expr, list[Expr]]:
     return root, chain
 
 
+def children(e: Expr) -> list[Expr]:
+    """The direct sub-expressions of `e`, left to right (a quantifier's body included)."""
+    if isinstance(e, ListLit):
+        return list(e.items)
+    if isinstance(e, Call):
+        return list(e.args)
+    if isinstance(e, (Field, Star)):
+        return [e.base]
+    if isinstance(e, Index):
+        return [e.base, e.index]
+    if isinstance(e, (Unary, Exists, IsType)):
+        return [e.operand]
+    if isinstance(e, Binary):
+        return [e.left, e.right]
+    if isinstance(e, Matches):
+        return [e.operand, e.pattern]
+    if isinstance(e, Quantified):
+        return [e.iterable, e.body]
+    if isinstance(e, IfExpr):
+        return [e.cond, e.then, e.otherwise]
+    return []
+
+
 @dataclass(frozen=True, slots=True)
 class Template:
     """An interpolated message: literal text and `{expr}` parts, in order."""
