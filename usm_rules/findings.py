@@ -64,6 +64,17 @@ class Finding:
     fingerprint: str
     suppressed: str | None = None
     explain: tuple[tuple[str, str], ...] = ()  # (expression, value) pairs behind the finding, with --explain
+    # The file relative to the project root, posix, however the path was typed and wherever the tool ran:
+    # what identities (fingerprints, baselines, waivers) and CI reports (SARIF, GitLab) use. "" = as `file`.
+    project_path: str = ""
+    # Other places that explain the finding, e.g. the anchor of a node reached through a YAML alias:
+    # (span, message) pairs in the same file.
+    related: tuple[tuple[Span, str], ...] = ()
+
+    @property
+    def path(self) -> str:
+        """The project-relative path (see `project_path`)."""
+        return self.project_path or self.file
 
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.column, self.rule, self.document, self.pointer, self.message)
