@@ -175,12 +175,13 @@ def test_a_rule_that_raises_gives_rule_error_and_the_run_goes_on(tmp_path: Path)
                      ("LOCAL-004", 14, "no status"), ("RULE-ERROR", 14, error)]
 
 
-def test_output_to_a_device_writes_through_it_and_never_replaces_it(tmp_path: Path) -> None:
+def test_output_to_a_device_writes_through_it_and_a_symlink_is_refused(tmp_path: Path) -> None:
     out = usm("check", "--as-of", "2026-11-24", "--output", "/dev/null", str(OFFICE))
     assert out.returncode == 0 and out.stdout == b""
     assert Path("/dev/null").is_char_device()
     target = tmp_path / "real.json"
     target.write_text("old")
     (tmp_path / "link.json").symlink_to(target)
-    assert usm("check", "--format", "json", "--output", str(tmp_path / "link.json"), str(OFFICE)).returncode == 0
-    assert (tmp_path / "link.json").is_symlink() and json.loads(target.read_text())["format_version"] == 1
+    refused = usm("check", "--format", "json", "--output", str(tmp_path / "link.json"), str(OFFICE))
+    assert refused.returncode == 2 and b"symbolic link" in refused.stderr
+    assert (tmp_path / "link.json").is_symlink() and target.read_text() == "old"

@@ -20,33 +20,3 @@ def cache_dir() -> Path | None:
     except OSError:
         return None
     return base if os.access(base, os.W_OK) else None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and rename, so readers never see half a file.
-
-    Only regular files are replaced: a symlink is followed to its target, and a device or pipe
-    (`--output /dev/null`, `/dev/stdout`) is written to as it is, never renamed over.
-    """
-    import stat
-
-    path = Path(os.path.realpath(path))
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        with open(path, "wb") as fh:
-            fh.write(data)
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise

@@ -45,11 +45,13 @@ def _load_config(path: str | None) -> Any:
 def _write_output(path: str, text: str) -> None:
     from pathlib import Path
 
-    from .cache import write_atomic
+    from .writing import WriteRefused, write_atomic
 
     target = Path(path)
     try:
         write_atomic(target, text.encode("utf-8"))
+    except WriteRefused as err:
+        raise UsmError(err.reason) from None
     except OSError as err:
         raise UsmError(f"cannot write `{path}`: {err.strerror or err}") from None
 

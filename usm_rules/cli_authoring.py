@@ -24,11 +24,13 @@ def _fail(err: Any) -> None:
 def _write(path: str, text: str) -> None:
     from pathlib import Path
 
-    from .cache import write_atomic
+    from .writing import WriteRefused, write_atomic
     from .errors import UsmError
 
     try:
         write_atomic(Path(path), text.encode("utf-8"))
+    except WriteRefused as err:
+        raise UsmError(err.reason) from None
     except OSError as err:
         raise UsmError(f"cannot write `{path}`: {err.strerror or err}") from None
 

@@ -227,7 +227,7 @@ def files(today: _dt.date | None = None) -> dict[str, str]:
 def init(directory: str, today: _dt.date | None = None) -> list[str]:
     """Write the scaffold into `directory`; the paths written. UsageError naming every file that is already
     there (then nothing is written)."""
-    from .cache import write_atomic
+    from .writing import write_atomic
 
     root = Path(directory)
     if root.exists() and not root.is_dir():

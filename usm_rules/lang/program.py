@@ -90,7 +90,8 @@ def _read_cache(name: str, key: str) -> Program | None:
 
 
 def _write_cache(name: str, key: str, program: Program) -> None:
-    from ..cache import cache_dir, write_atomic
+    from ..cache import cache_dir
+    from ..writing import write_atomic
 
     directory = cache_dir()
     if directory is None:
