@@ -14,6 +14,7 @@ from usm_rules.config import (
     DEFAULT_VALUE_TYPES,
     Config,
     RuleSettings,
+    canonical_rule_id,
     _KeyIndex,
     _Reader,
     find_config,
@@ -152,7 +153,7 @@ def test_load_missing_explicit_file_is_an_error(tmp_path: Path, monkeypatch: pyt
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError) as info:
         load_config("missing.toml")
-    assert info.value.render() == "missing.toml: config file not found"
+    assert info.value.render() == "missing.toml:1:1: cannot read the config file: no such file"
     assert info.value.kind == "config"
 
 
@@ -161,7 +162,7 @@ def test_load_directory_as_config_is_an_error(tmp_path: Path, monkeypatch: pytes
     (tmp_path / "conf").mkdir()
     with pytest.raises(ConfigError) as info:
         load_config("conf")
-    assert info.value.render() == "conf: is a directory, not a config file"
+    assert info.value.render() == "conf:1:1: cannot read the config file: it is a directory"
 
 
 def test_load_invalid_utf8_is_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -169,7 +170,9 @@ def test_load_invalid_utf8_is_located(tmp_path: Path, monkeypatch: pytest.Monkey
     (tmp_path / "bad.toml").write_bytes(b'jobs = 2\nfail_on = "\xe9rror"\n')
     with pytest.raises(ConfigError) as info:
         load_config("bad.toml")
-    assert info.value.render() == "bad.toml:2:12: config file is not valid UTF-8"
+    assert info.value.render() == ("bad.toml:2:12: config file is not valid UTF-8 (byte 20)\n"
+                                   '    fail_on = "\ufffdrror"\n'
+                                   "               ^")
 
 
 def test_load_strips_a_bom(tmp_path: Path) -> None:
@@ -343,7 +346,7 @@ def test_all_problems_of_a_file_come_in_one_error_in_file_order() -> None:
 
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
     assert _error("x = " + "[" * 3000 + "]" * 3000 + "\n").splitlines()[0] == (
-        "usm-rules.toml:1:1: invalid TOML: nested too deeply")
+        "usm-rules.toml:1:105: invalid TOML: arrays and inline tables are nested more than 100 levels deep")
 
 
 def test_key_index_gives_up_quietly_on_deep_nesting() -> None:
@@ -431,7 +434,9 @@ def test_escaped_quoted_key_is_decoded() -> None:
     ("USM-001", "US", False),
     ("SPEC-PARSE", "SPEC", True),
     ("SPEC-SCHEMA", "SPEC-S", True),
-    ("CEMM-002", "cemm", False),
+    ("CEMM-002", "cemm", True),
+    ("USM-010", "usm-010", True),
+    ("USM-011", "usm-010", False),
     ("CEMM-002", "", False),
 ])
 def test_rule_matches(rule_id: str, pattern: str, matches: bool) -> None:
@@ -458,6 +463,59 @@ def test_is_selected_prefers_the_more_specific_pattern() -> None:
 
 def test_id_and_pattern_shapes() -> None:
     assert is_rule_id("CEMM-002") and is_rule_id("SPEC-PARSE") and is_rule_id("X1-A-2")
-    assert not is_rule_id("CEMM") and not is_rule_id("cemm-002") and not is_rule_id("USM-")
+    assert not is_rule_id("CEMM") and not is_rule_id("USM-")
     assert is_rule_pattern("CEMM") and is_rule_pattern("USM-01") and is_rule_pattern("USM-")
-    assert not is_rule_pattern("usm") and not is_rule_pattern("USM 01") and not is_rule_pattern("")
+    assert not is_rule_pattern("USM 01") and not is_rule_pattern("")
+    # Any case is accepted (only ASCII is folded: `\ufb00` would upper-case to `FF`).
+    assert is_rule_id("cemm-002") and is_rule_pattern("usm") and is_rule_pattern("Usm-01")
+    assert not is_rule_id("\ufb00-001") and canonical_rule_id("usm-010") == "USM-010"
+
+
+# --- rule ids in any case, and where each pattern is written ------------------------------------------------
+
+
+def test_rule_ids_and_patterns_are_upper_cased_and_each_entry_is_located() -> None:
+    text = 'select = ["usm", "Cemm-002"]\nignore = [\n  "cemm-007",\n]\n[rules.usm-010]\nmax_gap = 2\n'
+    config = parse_config(text, "c.toml")
+    assert config.select == ("USM", "CEMM-002") and config.ignore == ("CEMM-007",)
+    assert config.is_selected("USM-001") and not config.is_selected("CEMM-007")
+    where = {name: (loc.line, loc.column, loc.length) for name, loc in config.locations.items()}
+    assert where["select[0]"] == (1, 11, 5) and where["select[1]"] == (1, 18, 10)
+    assert where["ignore[0]"] == (3, 3, 10)
+    assert set(config.rules) == {"USM-010"} and where["rules.USM-010"] == (5, 8, 7)
+    assert where["rules.USM-010.max_gap"] == (6, 1, 7)
+    assert config.rules["USM-010"].location == config.locations["rules.USM-010"]
+    assert dataclasses.replace(config.locations["select[1]"], message="unknown rule").render() == (
+        'c.toml:1:18: unknown rule\n    select = ["usm", "Cemm-002"]\n                     ^^^^^^^^^^')
+
+
+def test_the_same_rule_in_two_cases_is_an_error() -> None:
+    assert _error('[rules.USM-010]\nmax_gap = 1\n[rules.usm-010]\nmax_gap = 2\n').splitlines()[0] == (
+        "usm-rules.toml:3:8: `[rules.usm-010]` configures USM-010 a second time (rule ids ignore case; see "
+        "`[rules.USM-010]`)")
+
+
+def test_key_index_locates_array_elements_and_nested_arrays() -> None:
+    index = _KeyIndex('a = ["x", [1, 22], { k = 1 }]\n[t]\nb = [\n  "y",  # c\n  "z"]\n')
+    assert index.find(("a", 0)) == (1, 6, 3)
+    assert index.find(("a", 1)) == (1, 11, 7) and index.find(("a", 1, 1)) == (1, 15, 2)
+    assert index.find(("a", "k")) == (1, 22, 1)  # inline tables in arrays record keys under the array's key
+    assert index.find(("t", "b", 1)) == (5, 3, 3)
+
+
+# --- discovery that cannot hang ---------------------------------------------------------------------------------
+
+
+def test_find_returns_a_usm_rules_toml_that_is_not_a_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "usm-rules.toml").symlink_to(tmp_path / "nowhere")
+    assert find_config(str(tmp_path)) == str(tmp_path / "usm-rules.toml")
+    with pytest.raises(ConfigError) as info:
+        load_config(str(tmp_path / "usm-rules.toml"))
+    assert info.value.render().endswith(":1:1: cannot read the config file: no such file")
+
+
+def test_find_skips_a_pyproject_that_is_not_a_regular_file(tmp_path: Path) -> None:
+    config = _write(tmp_path / "usm-rules.toml", "")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pyproject.toml").mkdir()
+    assert find_config(str(tmp_path / "sub")) == str(config)

@@ -16,6 +16,7 @@ import pytest
 
 from usm_rules.findings import Finding, RuleInfo, RunResult, Severity, fingerprint
 from usm_rules.reporters import REPORTERS, get_reporter
+from usm_rules.textsafe import printable
 
 CASES = Path(__file__).parent / "cases" / "reporters"
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
@@ -165,7 +166,7 @@ def test_sarif_content() -> None:
     for res, f in zip(results, FINDINGS):
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"] == f.rule
         assert res["level"] == {"error": "error", "warning": "warning", "info": "note"}[f.severity.label]
-        assert res["message"]["text"] == f.message
+        assert res["message"]["text"] == printable(f.message)
         physical = res["locations"][0]["physicalLocation"]
         assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
         assert unquote(physical["artifactLocation"]["uri"]) == f.file
@@ -203,7 +204,7 @@ def _junit(text: str):
 def test_junit_read_by_junitparser() -> None:
     junitparser, xml = _junit(_render("junit"))
     suites = list(xml)
-    assert [s.name for s in suites] == [ALPHA, EVIL_FILE]  # the hostile name survives the round trip
+    assert [s.name for s in suites] == [ALPHA, printable(EVIL_FILE)]  # the hostile name, made visible, survives
     assert xml.tests == 9 and xml.failures == 4 and xml.errors == 0
 
     alpha, evil = suites
@@ -227,13 +228,12 @@ def test_junit_read_by_junitparser() -> None:
 
     evil_cases = {c.name.split(" ", 1)[0]: c for c in evil}
     hostile = evil_cases["EVIL-001"]
-    assert hostile.name == f"EVIL-001 {EVIL_TITLE}"  # attributes keep CR and LF exactly
-    assert hostile.classname == EVIL_FILE
+    assert hostile.name == f"EVIL-001 {printable(EVIL_TITLE)}"  # CR and LF shown as `\r`, `\n`
+    assert hostile.classname == printable(EVIL_FILE)
     (evil_failure,) = hostile.result
-    assert evil_failure.message == EVIL_MESSAGE
+    assert evil_failure.message == printable(EVIL_MESSAGE)
     assert evil_failure.type == "EVIL-001"
-    # Element text: CR LF is read back as LF, as XML parsers always do.
-    assert evil_failure.text == f"{EVIL_FILE}:3:7: error {EVIL_MESSAGE}".replace("\r\n", "\n")
+    assert evil_failure.text == f"{printable(EVIL_FILE)}:3:7: error {printable(EVIL_MESSAGE)}"
 
 
 def test_junit_clean_run_has_one_summary_suite() -> None:
@@ -286,12 +286,12 @@ def test_github_annotations_resist_injection() -> None:
     assert len(annotations) == len(active)
     for (command, props, message), f in zip(annotations, active):
         assert command == {"error": "error", "warning": "warning", "info": "notice"}[f.severity.label]
-        assert props["file"] == f.file
-        assert props["title"] == f"{f.rule} {f.title}"
+        assert props["file"] == printable(f.file)
+        assert props["title"] == printable(f"{f.rule} {f.title}")
         assert props["line"] == str(f.line) and props["endLine"] == str(f.end_line)
-        assert message == f.message
+        assert message == printable(f.message)
     hostile = next(a for a in annotations if a[1]["title"].startswith("EVIL-001"))
-    assert hostile[1]["file"] == EVIL_FILE and hostile[2] == EVIL_MESSAGE
+    assert hostile[1]["file"] == printable(EVIL_FILE) and hostile[2] == printable(EVIL_MESSAGE)
 
 
 def test_github_columns_only_on_single_line_spans() -> None:
@@ -309,8 +309,8 @@ def test_github_other_line_breaks_and_controls_are_neutralised() -> None:
     assert len(output.splitlines()) == 1  # str.splitlines knows every Unicode line break
     ((command, props, message),) = _annotations(output)
     assert command == "warning"
-    assert message == "a\ufffd::add-mask::x\ufffdb\ufffdc\ufffd[2Jd\ufffd\ufffde\ufffd\ufffd\ufffdf\tg"
-    assert props["file"] == "specs/a\ufffdb.yaml"
+    assert message == "a\\u2028::add-mask::x\\u2029b\\x85c\\x1b[2Jd\\x0b\\x0ce\\x1c\\x1d\\x1ef\\tg"
+    assert props["file"] == "specs/a\\u2028b.yaml"
 
 
 def test_github_nothing_to_report_prints_nothing() -> None:
@@ -330,7 +330,7 @@ def test_gitlab_code_quality() -> None:
     assert {i["severity"] for i in issues} <= {"info", "minor", "major"}
     for issue, f in zip(issues, active):
         assert set(issue) == {"description", "check_name", "fingerprint", "severity", "location"}
-        assert issue["description"] == f.message
+        assert issue["description"] == printable(f.message)
         assert issue["check_name"] == f.rule
         assert issue["severity"] == {"error": "major", "warning": "minor", "info": "info"}[f.severity.label]
         assert issue["location"] == {"path": f.file, "lines": {"begin": f.line, "end": f.end_line}}

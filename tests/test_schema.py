@@ -123,7 +123,7 @@ def test_every_object_is_closed_with_x_extensions_and_every_property_described()
             assert set(sub.get("patternProperties", {})) == {"^x-"}, where
         for name, prop in sub.get("properties", {}).items():
             assert prop.get("description"), f"{where}/properties/{name}"
-    assert objects == 15
+    assert objects == 16
 
 
 def test_refs_resolve_and_every_def_is_used():
@@ -152,6 +152,7 @@ def test_identity_fields_only_are_required():
         "Support": [],
         "Element": ["id", "name"],
         "Functionality": ["id", "description"],
+        "SupportFunctionality": ["id", "description"],  # Functionality that may be marked `internal` (CEMM-011)
         "Functioning": ["id", "description"],
         "Metric": ["name"],
         "Observer": [],

@@ -42,14 +42,32 @@ def _load_config(path: str | None) -> Any:
     return load_config(path, start=os.getcwd())
 
 
-def _write_output(path: str, text: str) -> None:
-    from pathlib import Path
+def _notify(notices: list[str]) -> None:
+    from .textsafe import visible
 
+    for notice in notices:
+        click.echo(f"usm-rules: {visible(notice)}", err=True)
+
+
+def _read_stdin(options: Any) -> bytes:
+    """Standard input, read with the spec size limit (one byte more, so that the loader can say it is over)."""
+    from .loader import Limits
+
+    limit = (options.limits or Limits()).max_bytes
+    return sys.stdin.buffer.read(limit + 1)
+
+
+def _inputs(result: Any, options: Any, config: Any) -> tuple[str, ...]:
+    """Every file the run read: a report must never be written over one of them."""
+    extra = [p for p in (options.waivers, options.baseline, config.path) if p]
+    return tuple(result.inputs) + tuple(options.policy_files) + tuple(extra)
+
+
+def _write_output(path: str, data: bytes, inputs: tuple[str, ...] = ()) -> None:
     from .writing import WriteRefused, write_atomic
 
-    target = Path(path)
     try:
-        write_atomic(target, text.encode("utf-8"))
+        write_atomic(path, data, inputs=inputs)
     except WriteRefused as err:
         raise UsmError(err.reason) from None
     except OSError as err:
@@ -78,6 +96,15 @@ class _Commands(click.Group):
 @click.version_option(__version__, prog_name="usm-rules")
 def main() -> None:
     """Policy-as-code for USM/CEMM service specifications."""
+    click.get_current_context().call_on_close(_print_cache_warnings)
+
+
+def _print_cache_warnings() -> None:
+    """Why a cache directory or entry was not used: one line each, on stderr, however the command ends."""
+    from .cache import cache_warnings
+
+    for line in cache_warnings():
+        click.echo(line, err=True)
 
 
 @main.command()
@@ -95,7 +122,7 @@ def main() -> None:
                    "sarif:findings.sarif (repeatable; the terminal report stays unless FILE is given alone).")
 @click.option("--as-of", callback=_date, help="Date for date-dependent rules, YYYY-MM-DD [default: today].")
 @click.option("--config", "config_path", type=click.Path(), help="Config file [default: usm-rules.toml or pyproject.toml, found upwards].")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: 1, or as configured].")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), help="Worker processes [default: 1, or as configured].")
 @click.option("--quiet", "-q", is_flag=True, help="Only the finding lines, no source and no summary.")
 @click.option("--show-source/--no-show-source", default=None, help="Show the source line and a caret [default: on a terminal].")
 @click.option("--color/--no-color", default=None, help="Colour the text output [default: on a terminal].")
@@ -122,7 +149,7 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
     """
     from .engine import run
     from .findings import Severity
-    from .reporters import ReportOptions, get_reporter
+    from .reporters import ReportOptions, render_bytes
     from .settings import Flags, changed_files, engine_options
 
     files_out, terminal = _parse_outputs(outputs, fmt)
@@ -134,30 +161,37 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
                       warn_expiring_within=warn_expiring_within, baseline=baseline)
         options = engine_options(config, flags)
         if changed_since is not None:
-            options.report_only = changed_files(changed_since)
+            options = dataclasses.replace(options, report_only=changed_files(changed_since, options.root))
         if not paths:
             paths = (".",)
         if "-" in paths:
-            options.stdin = sys.stdin.buffer.read()
+            options = dataclasses.replace(options, stdin=_read_stdin(options))
         show_progress = sys.stderr.isatty() if progress is None else progress
         result = run(list(paths), options, progress=_progress_bar() if show_progress else None)
     except UsmError as err:
         _fail(err)
         return
+    _notify(result.notices)
+    inputs = _inputs(result, options, config)
     tty = sys.stdout.isatty()
+    from .loader import Limits
+    from .reporters.source import reader
+
     report_options = ReportOptions(
         show_source=tty if show_source is None else show_source,
         color=(tty and not os.environ.get("NO_COLOR")) if color is None else color,
         quiet=quiet,
         explain=explain,
+        source=reader((options.limits or Limits()).max_bytes, result.inputs),
     )
     try:
         for out_fmt, path in files_out:
-            _write_output(path, get_reporter(out_fmt)(result, dataclasses.replace(report_options, color=False)))
+            _write_output(path, render_bytes(out_fmt, result, dataclasses.replace(report_options, color=False)),
+                          inputs)
     except UsmError as err:
         _fail(err)
     if terminal:
-        click.echo(get_reporter(fmt)(result, report_options), nl=False)
+        click.echo(render_bytes(fmt, result, report_options), nl=False)
     threshold = Severity.parse(fail_on) if fail_on else config.fail_on
     failing = any(f.severity >= threshold for f in result.active())
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
@@ -207,8 +241,7 @@ def _rule_set(config_path: str | None, policies: tuple[str, ...], no_builtin: bo
 
     config = _load_config(config_path)
     options = engine_options(config, Flags(policies=policies, no_builtin=no_builtin))
-    options.select, options.ignore = (), ()
-    return load_rules(options)
+    return load_rules(dataclasses.replace(options, select=(), ignore=(), pattern_locations={}))
 
 
 @main.command()
@@ -253,14 +286,13 @@ def explain(rule_id: str, policies: tuple[str, ...], config_path: str | None) ->
     except UsmError as err:
         _fail(err)
         return
+    rule_id = rule_id.upper()
     info = rule_set.infos.get(rule_id)
     meta = rule_set.metas.get(rule_id)
     if info is None and meta is None:
-        import difflib
+        from .engine import unknown_rule_error
 
-        close = difflib.get_close_matches(rule_id, list(rule_set.infos), n=1)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
-        click.echo(f"usm-rules: unknown rule `{rule_id}`{hint}", err=True)
+        click.echo(f"usm-rules: {unknown_rule_error(rule_id, set(rule_set.infos) | set(rule_set.metas))}", err=True)
         sys.exit(EXIT_ERROR)
     if meta is None:  # a finding of the engine itself
         click.echo(f"{info.id}: {info.title}\n  severity: {info.severity.label}\n  pack:     {info.pack}\n\n"
@@ -300,10 +332,10 @@ def baseline(action: str, file: str, paths: tuple[str, ...], policies: tuple[str
         sys.exit(EXIT_ERROR)
     try:
         config = _load_config(config_path)
-        options = engine_options(config, Flags(policies=policies, as_of=as_of))
-        options.baseline = None
+        options = dataclasses.replace(engine_options(config, Flags(policies=policies, as_of=as_of)), baseline=None)
         result = run(list(paths or (".",)), options)
-        _write_output(file, baseline_file.render(result.findings, __version__))
+        _write_output(file, baseline_file.render(result.findings, __version__).encode("utf-8"),
+                      _inputs(result, options, config))
     except UsmError as err:
         _fail(err)
         return
@@ -319,12 +351,26 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+class Interrupted(BaseException):
+    """Ctrl-C, raised by our own SIGINT handler so that click's "Aborted!" (exit 1) never stands for it."""
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise Interrupted()
+
+
 def entry() -> None:
-    """Console entry point: no input ever ends in a traceback."""
+    """Console entry point: no input ever ends in a traceback, and Ctrl-C exits 130 with one line."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, _interrupt)
+    except ValueError:  # not the main thread (embedded): keep the default
+        pass
     try:
         main()
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except (Interrupted, KeyboardInterrupt):
+        _interrupted()
     except Exception as err:  # a bug of ours: say so plainly, and never exit 0
         if os.environ.get("USM_RULES_DEBUG"):
             raise
@@ -332,3 +378,14 @@ def entry() -> None:
                    "please report it)", err=True)
         sys.exit(EXIT_ERROR)
 
+
+def _interrupted() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the goodbye
+    try:
+        sys.stderr.write("usm-rules: interrupted\n")
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(130)  # no cleanup that could block: nothing was written but whole files

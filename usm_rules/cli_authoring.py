@@ -108,8 +108,10 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, write: bool) -> None:
     import difflib
 
     from .errors import UsmError
+    from .files import TEXT_FILE_LIMIT, FileRefused, read_text
     from .lang.formatter import format_source
     from .lint import policy_files
+    from .textsafe import visible
 
     if write and (check or diff):
         click.echo("usm-rules: --write cannot be combined with --check or --diff", err=True)
@@ -119,13 +121,15 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, write: bool) -> None:
     changed: list[str] = []
     for path in files:
         try:
-            raw = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
-            source = raw.decode("utf-8")
-        except OSError as err:
-            errors.append(f"{path}:1:1: cannot read policy file: {err.strerror or err}")
+            if path == "-":
+                source = sys.stdin.buffer.read(TEXT_FILE_LIMIT + 1).decode("utf-8")
+            else:
+                source = read_text(path)
+        except FileRefused as err:
+            errors.append(f"{visible(path)}:1:1: cannot read policy file: {err.reason}")
             continue
         except UnicodeDecodeError as err:
-            errors.append(f"{path}:1:1: policy file is not valid UTF-8 (byte {err.start})")
+            errors.append(f"{visible(path)}:1:1: policy file is not valid UTF-8 (byte {err.start})")
             continue
         try:
             formatted = format_source(source, path)

@@ -37,7 +37,7 @@ What users write
     [suppressions]
     require_reason = true                   # `# usm-rules: ignore[ID] reason` must give a reason
 
-    [limits]                                # positive integers
+    [limits]                                # positive integers, at most 1 GiB / 1,000 / 100,000,000
     max_bytes = 10485760
     max_depth = 64
     max_nodes = 1000000
@@ -51,9 +51,10 @@ What users write
 
 Types are strict: lists are TOML arrays of non-empty strings, ``maturity.levels`` has at least two unique
 names (its length is the scale: level 1 is the first name), the vocabulary lists at least one unique name
-each, ``jobs`` and the limits are positive integers. A ``[rules.ID]`` table takes a full rule id
-(``[A-Z][A-Z0-9]*-[0-9A-Z-]+``); its parameters are carried as written and checked later by the engine
-against the parameters the rule declares, using ``RuleSettings.param_locations`` for the position.
+each, ``jobs`` (at most 256) and the limits are positive integers within the bounds the loader can honour
+(``LIMIT_MAXIMUMS``). A ``[rules.ID]`` table takes a full rule id (``[A-Z][A-Z0-9]*-[0-9A-Z-]+``, in any
+case: ``[rules.usm-010]`` is ``USM-010``); its parameters are carried as written and checked later by the
+engine against the parameters the rule declares, using ``RuleSettings.param_locations`` for the position.
 
 Rule patterns
 -------------
@@ -62,6 +63,10 @@ pack prefix and matches whole prefixes only (``CEMM`` matches ``CEMM-002``, not 
 with a dash matches every id that starts with it (``USM-01`` matches ``USM-010`` … ``USM-019``; ``USM-010``
 matches ``USM-010``). When both lists match a rule, the longer (more specific) pattern wins and a tie goes
 to ``ignore``: ``select = ["CEMM-007"]`` with ``ignore = ["CEMM"]`` keeps CEMM-007 and nothing else of CEMM.
+Rule ids and patterns are matched case-insensitively and kept in upper case (``usm-010`` is ``USM-010``).
+Whether a pattern or ``[rules.ID]`` names a rule that exists is for the engine to say once the policies are
+loaded; ``Config.locations`` tells it where each was written: ``"select[0]"``, ``"ignore[2]"`` (one per
+entry) and ``"rules.USM-010"`` (under the upper-case id).
 
 Errors
 ------
@@ -69,22 +74,31 @@ Every problem of a file is collected and raised together as one ``ConfigError``,
 that is wrong (``file:line:col: message``, the source line and a caret): TOML syntax errors, unknown keys
 (with "did you mean"), wrong types, bad severities, malformed rule ids and unknown packs. tomllib gives no
 positions, so ``_KeyIndex`` scans the (already valid) TOML text once and records where every key path is
-first written: table headers, dotted and quoted keys, inline tables and arrays of them; comments and
-strings are skipped. A key it cannot find is reported at line 1, column 1.
+first written: table headers, dotted and quoted keys, inline tables and arrays of them, and the elements of
+arrays; comments and strings are skipped. A key it cannot find is reported at line 1, column 1.
+
+Hostile files
+-------------
+The file is read through ``files.read_bounded`` (a regular file, at most ``TEXT_FILE_LIMIT`` bytes), so a FIFO,
+a device or a huge file is refused at once with ``path:1:1: cannot read the config file: <why>``. Invalid
+UTF-8 and NUL bytes are located errors naming the byte; arrays and inline tables nested more than
+``MAX_TOML_NESTING`` deep are refused before tomllib (which recurses) sees them; an integer with more digits
+than Python converts is a located error, not a ValueError.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable
 
 from .errors import ConfigError, Located, located
+from .files import TEXT_FILE_LIMIT, FileRefused, read_bounded
 from .findings import Severity
 
 CONFIG_FILE = "usm-rules.toml"
@@ -107,6 +121,13 @@ DEFAULT_MATURITY_LEVELS = ("technology-driven", "system-driven", "service-driven
 DEFAULT_PERSPECTIVES = ("business", "user", "technical", "financial", "legal")
 DEFAULT_VALUE_TYPES = ("valueInUse", "social", "environmental", "relationship", "financial")
 LIMIT_KEYS = ("max_bytes", "max_depth", "max_nodes")
+# The largest values the loader can honour: a file it may hold in memory; a depth its builders reach without
+# RecursionError and libyaml parses itself (beyond 1,000 levels libyaml gives up and the loader falls back to
+# PyYAML's pure-Python parser, which takes seconds on a 20 KB file); a node count it can count.
+LIMIT_MAXIMUMS = {"max_bytes": 1 << 30, "max_depth": 1_000, "max_nodes": 100_000_000}
+MAX_JOBS = 256
+# Arrays and inline tables nested deeper than this are refused: tomllib recurses (~3 frames a level).
+MAX_TOML_NESTING = 100
 RULE_SEVERITIES = ("error", "warning", "info", "off")
 
 _RULE_ID = re.compile(r"[A-Z][A-Z0-9]*-[0-9A-Z-]+")
@@ -179,29 +200,44 @@ def rule_matches(rule_id: str, patterns: Iterable[str]) -> bool:
 
     A pattern without a dash names a whole pack prefix (`CEMM` matches `CEMM-002` but not `CEMMX-001`);
     a pattern with a dash matches every id starting with it (`USM-01` matches `USM-010`; `USM-010` matches
-    only `USM-010` in a catalogue of three-digit ids). Matching is case-sensitive; "" matches nothing.
+    only `USM-010` in a catalogue of three-digit ids). Patterns match in any case (`usm-010` is `USM-010`;
+    rule ids themselves are upper case); "" matches nothing.
     """
     return any(_pattern_matches(rule_id, p) for p in patterns)
 
 
+def canonical_rule_id(text: str) -> str:
+    """A rule id or pattern as the catalogue spells it: ASCII letters in upper case (`usm-010` -> `USM-010`).
+
+    Only ASCII is folded, so that no other character turns into an id by case mapping (`ﬀ`.upper() is `FF`).
+    """
+    return text.translate(_ASCII_UPPER)
+
+
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def is_rule_id(text: str) -> bool:
-    return _RULE_ID.fullmatch(text) is not None
+    """True for a full rule id (`CEMM-002`, `spec-parse`), in any case."""
+    return _RULE_ID.fullmatch(canonical_rule_id(text)) is not None
 
 
 def is_rule_pattern(text: str) -> bool:
-    """True for what `select`/`ignore` accept: a rule id or a prefix of one (`CEMM`, `USM-01`)."""
-    return _RULE_PATTERN.fullmatch(text) is not None
+    """True for what `select`/`ignore` accept: a rule id or a prefix of one (`CEMM`, `usm-01`), in any case."""
+    return _RULE_PATTERN.fullmatch(canonical_rule_id(text)) is not None
 
 
 def _pattern_matches(rule_id: str, pattern: str) -> bool:
     if not pattern:
         return False
+    pattern = canonical_rule_id(pattern)
     if "-" in pattern:
         return rule_id.startswith(pattern)
     return rule_id == pattern or rule_id.startswith(pattern + "-")
 
 
 def _longest_match(rule_id: str, patterns: Iterable[str]) -> int | None:
+    # Lengths compare specificity; canonical_rule_id keeps the length of every pattern it accepts.
     lengths = [len(p) for p in patterns if _pattern_matches(rule_id, p)]
     return max(lengths) if lengths else None
 
@@ -210,16 +246,21 @@ def _longest_match(rule_id: str, patterns: Iterable[str]) -> int | None:
 
 
 def find_config(start: str) -> str | None:
-    """The absolute path of the config that applies to `start` (a directory or a file in one), or None."""
+    """The absolute path of the config that applies to `start` (a directory or a file in one), or None.
+
+    A `usm-rules.toml` that exists but is not a regular file (a FIFO, a directory, a dangling symlink) is
+    still returned, so that reading it reports why it cannot be used instead of the config being skipped in
+    silence; nothing here opens it.
+    """
     here = os.path.abspath(start)
     if not os.path.isdir(here):
         here = os.path.dirname(here)
     while True:
         candidate = os.path.join(here, CONFIG_FILE)
-        if os.path.isfile(candidate):
+        if os.path.lexists(candidate):
             return candidate
         candidate = os.path.join(here, PYPROJECT_FILE)
-        if os.path.isfile(candidate) and _has_tool_table(candidate):
+        if _has_tool_table(candidate):
             return candidate
         parent = os.path.dirname(here)
         if parent == here:
@@ -228,19 +269,21 @@ def find_config(start: str) -> str | None:
 
 
 def _has_tool_table(pyproject: str) -> bool:
+    """Whether a pyproject.toml configures usm-rules; one that might but cannot be parsed counts, so that
+    its problem is reported. Anything but a regular file is not ours to judge and does not count."""
     try:
-        text = Path(pyproject).read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return False
-    if "usm-rules" not in text:
+        data = read_bounded(pyproject, TEXT_FILE_LIMIT)
+    except FileRefused as err:
+        return err.too_large  # too large to look inside: pick it, so that the limit is reported
+    if b"usm-rules" not in data:
         return False
     import tomllib
 
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return True  # it mentions us but does not parse: pick it, so that the syntax error is reported
-    tool = data.get("tool")
+        parsed = tomllib.loads(data.decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError, ValueError):
+        return True  # it mentions us but does not parse: pick it, so that the problem is reported
+    tool = parsed.get("tool")
     return isinstance(tool, dict) and "usm-rules" in tool
 
 
@@ -266,22 +309,90 @@ def _shown_path(path: str) -> str:
     return rel.replace(os.sep, "/")
 
 
+def refused_error(path: str, what: str, err: FileRefused) -> ConfigError:
+    """A user file that was not read (config, waivers, baseline) as a ConfigError naming it and why:
+    `path:1:1: cannot read the waivers file: it is a FIFO (named pipe), not a regular file`."""
+    return ConfigError([Located(path, 1, 1, f"cannot read {what}: {err.reason}")])
+
+
+def read_user_file(path: str, what: str, limit: int = TEXT_FILE_LIMIT) -> bytes:
+    """The bytes of a config, waivers or baseline file, through the one bounded door; a ConfigError if refused."""
+    try:
+        return read_bounded(path, limit)
+    except FileRefused as err:
+        raise refused_error(path, what, err) from None
+
+
+def span_error(path: str, source: str | None, span: Any, message: str) -> Located:
+    """A located error at a loader `Span` of a user file; the caret underlines it when it is on one line."""
+    length = span.end_column - span.column if span.end_line == span.line else 1
+    return located(path, source, span.line, span.column, message, max(1, length))
+
+
+def loader_errors(path: str, source: str | None, problems: Iterable[Any]) -> list[Located]:
+    """The spec loader's problems with a waivers or baseline file (syntax, encoding, limits, duplicate keys)
+    as located errors."""
+    return [span_error(path, source, p.span, p.message) for p in problems]
+
+
+class DocumentChecker:
+    """Collects located problems while the loaded document of a waivers or baseline file is checked."""
+
+    most = 50  # problems shown; a broken file of a million entries is not a million lines of errors
+
+    def __init__(self, path: str, source: str, doc: Any) -> None:
+        self.path, self.source, self.doc = path, source, doc
+        self.problems: list[Located] = []
+
+    def at(self, parts: tuple, message: str = "") -> Located:
+        """Where the node at pointer `parts` is written (the deepest existing node along it)."""
+        span, _ = self.doc.locate(parts)
+        return span_error(self.path, self.source, span, message)
+
+    def err(self, parts: tuple, message: str) -> None:
+        self.problems.append(self.at(parts, message))
+
+    def raise_problems(self) -> None:
+        """Raise every problem recorded (in file order, the first `most` of them); nothing if there is none."""
+        if not self.problems:
+            return
+        problems = sorted(self.problems, key=lambda p: (p.line, p.column))
+        if len(problems) > self.most:
+            more = len(problems) - self.most
+            problems = problems[:self.most] + [dataclasses.replace(problems[self.most], length=1, message=(
+                f"... and {more:,} more problem{'' if more == 1 else 's'} in this file"))]
+        raise ConfigError(problems)
+
+
 def _read_text(path: str) -> str:
+    data = read_user_file(path, "the config file")
+    problem = text_problem(data)
+    if problem is not None:
+        offset, message = problem
+        shown = data.decode("utf-8", "replace")
+        line, column = _line_column(data, offset)
+        raise ConfigError([located(path, shown, line, column, f"config file {message}")])
+    return data.decode("utf-8-sig")
+
+
+def text_problem(data: bytes) -> tuple[int, str] | None:
+    """Why `data` is not UTF-8 text, as (byte offset, "is not valid UTF-8 (byte 17)"), or None."""
+    nul = data.find(b"\0")
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from None
-    try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
-        raise ConfigError([located(path, None, line, column, "config file is not valid UTF-8")]) from None
+        if nul < 0 or exc.start < nul:
+            return exc.start, f"is not valid UTF-8 (byte {exc.start})"
+    if nul >= 0:
+        return nul, f"holds a NUL byte (byte {nul}): it is not a text file"
+    return None
+
+
+def _line_column(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset; undecodable bytes count one each."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    return line, len(data[line_start:offset].decode("utf-8", "replace")) + 1
 
 
 # --- parsing and validation ---------------------------------------------------------------------------
@@ -289,17 +400,10 @@ def _read_text(path: str) -> str:
 
 def parse_config(text: str, path: str, *, pyproject: bool = False) -> Config:
     """Validate config `text` read from `path`; raise one ConfigError listing every problem in it."""
-    import tomllib
-
     if text.startswith("\ufeff"):
         text = text[1:]
     root = os.path.dirname(os.path.abspath(path))
-    try:
-        data: Any = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([_syntax_problem(path, text, exc)]) from None
-    except RecursionError:  # tomllib recurses into nested arrays and inline tables
-        raise ConfigError([located(path, _displayable(text), 1, 1, "invalid TOML: nested too deeply")]) from None
+    data: Any = _parse_toml(text, path)
     prefix: tuple[str, ...] = ()
     if pyproject:
         tool = data.get("tool")
@@ -327,6 +431,90 @@ def parse_config(text: str, path: str, *, pyproject: bool = False) -> Config:
     if reader.problems:
         raise ConfigError(sorted(reader.problems, key=lambda p: (p.line, p.column)))
     return Config(path=path, root=root, locations=MappingProxyType(reader.locations), **values)
+
+
+def _parse_toml(text: str, path: str) -> Any:
+    """tomllib's reading of `text`; everything it cannot take is a located ConfigError, never another error."""
+    import tomllib
+
+    deep = _too_deep(text, MAX_TOML_NESTING)
+    if deep is not None:
+        raise ConfigError([_at_offset(path, text, deep, f"invalid TOML: arrays and inline tables are nested more "
+                                                        f"than {MAX_TOML_NESTING} levels deep")])
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([_syntax_problem(path, text, exc)]) from None
+    except RecursionError:  # a last guard: _too_deep keeps tomllib's recursion shallow
+        raise ConfigError([located(path, _displayable(text), 1, 1, "invalid TOML: nested too deeply")]) from None
+    except ValueError as exc:  # an integer with more digits than int() converts (sys.get_int_max_str_digits)
+        offset, digits = _longest_number(text)
+        if digits > 0:
+            message = f"invalid TOML: an integer of {digits:,} digits is too long to read"
+        else:
+            offset, message = 0, f"invalid TOML: {exc}"
+        raise ConfigError([_at_offset(path, text, offset, message)]) from None
+
+
+def _at_offset(path: str, text: str, offset: int, message: str) -> Located:
+    shown = _displayable(text)
+    line = shown.count("\n", 0, offset) + 1
+    column = offset - (shown.rfind("\n", 0, offset) + 1) + 1
+    return located(path, shown, line, column, message)
+
+
+_TOML_TOKEN = re.compile(r"\"\"\"|'''|[\"'#\[\]{}]")
+_BASIC_REST = re.compile(r'(?:[^"\\\n]|\\.)*"?')  # what follows an opening `"`, up to its closing quote
+_MULTILINE_BASIC_REST = re.compile(r'(?:[^"\\]|\\.|"(?!""))*(?:"""|\Z)', re.S)  # the same after `"""`
+
+
+def _too_deep(text: str, limit: int) -> int | None:
+    """The offset of the first `[` or `{` nested more than `limit` deep, or None.
+
+    Linear and iterative: strings and comments are skipped by their syntax, so brackets inside them do not
+    count; table headers count as one level (or two), far below any limit.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    depth, position, end = 0, 0, len(text)
+    while position < end:
+        match = _TOML_TOKEN.search(text, position)
+        if match is None:
+            return None
+        token, position = match.group(), match.end()
+        if token in "[{":
+            depth += 1
+            if depth > limit:
+                return match.start()
+        elif token in "]}":
+            depth = max(0, depth - 1)
+        elif token == "#":
+            newline = text.find("\n", position)
+            position = end if newline < 0 else newline
+        elif token == "'''":
+            close = text.find("'''", position)
+            position = end if close < 0 else close + 3
+        elif token == "'":
+            close = text.find("'", position)
+            newline = text.find("\n", position)
+            position = end if close < 0 else close + 1 if newline < 0 or close < newline else newline
+        else:
+            rest = (_MULTILINE_BASIC_REST if token == '"""' else _BASIC_REST).match(text, position)
+            position = rest.end() if rest else end
+    return None
+
+
+_DIGITS = re.compile(r"[0-9][0-9_]*")
+
+
+def _longest_number(text: str) -> tuple[int, int]:
+    """(offset, digit count) of the longest run of digits (TOML allows `_` between them), or (0, 0)."""
+    best = (0, 0)
+    for match in _DIGITS.finditer(text):
+        digits = len(match.group()) - match.group().count("_")
+        if digits > best[1]:
+            best = (match.start(), digits)
+    return best
 
 
 _SYNTAX = re.compile(r"(?s)(.*) \(at (?:line (\d+), column (\d+)|end of document)\)")
@@ -370,6 +558,8 @@ def _show(value: object) -> str:
     if isinstance(value, str):
         text = value if len(value) <= 40 else value[:37] + "..."
         return _quote(text)
+    if isinstance(value, int) and abs(value) >= 10 ** 40:  # str() of a huge int is long, or raises
+        return "an integer of more than 40 digits"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, list):
@@ -421,7 +611,7 @@ class _Reader:
         self.locations: dict[str, Located] = {}
         self._index: _KeyIndex | None = None
 
-    def at(self, key: tuple[str, ...], message: str = "") -> Located:
+    def at(self, key: tuple[str | int, ...], message: str = "") -> Located:
         if self._index is None:
             self._index = _KeyIndex(self.source)
         spot = self._index.find(self.prefix + key)
@@ -429,8 +619,12 @@ class _Reader:
         return located(self.path, self.text, line, column, message, length)
 
     def note(self, key: tuple[str, ...]) -> Located:
+        return self.note_as(key, _dotted(key))
+
+    def note_as(self, key: tuple[str | int, ...], name: str) -> Located:
+        """Record where `key` is written under `name` in `Config.locations` (message "")."""
         where = self.at(key)
-        self.locations[_dotted(key)] = where
+        self.locations[name] = where
         return where
 
     def error(self, key: tuple[str, ...], message: str) -> None:
@@ -499,10 +693,14 @@ class _Reader:
             seen.add(item)
         return items if ok else None
 
-    def positive_int(self, key: tuple[str, ...], value: object) -> int | None:
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    def positive_int(self, key: tuple[str, ...], value: object, maximum: int) -> int | None:
+        """A positive integer no larger than `maximum` (what the code that uses it can honour)."""
+        if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            self.error(key, f"`{_dotted(key)}` must be a positive integer, got {_show(value)}")
+        elif value > maximum:
+            self.error(key, f"`{_dotted(key)}` must be between 1 and {maximum:,}, got {_show(value)}")
+        else:
             return value
-        self.error(key, f"`{_dotted(key)}` must be a positive integer, got {_show(value)}")
         return None
 
     def choice(self, key: tuple[str, ...], value: object, options: tuple[str, ...]) -> str | None:
@@ -543,14 +741,16 @@ def _pattern_list(name: str) -> Callable[[_Reader, object, dict[str, Any], str],
         if items is None:
             return
         ok = True
-        for item in items:
+        for number, item in enumerate(items):
+            # Each entry keeps its own place, so that the engine can point at a pattern that matches no rule.
+            where = r.note_as((name, number), f"{name}[{number}]")
             if not is_rule_pattern(item):
-                hint = f"; did you mean `{item.upper()}`?" if is_rule_pattern(item.upper()) else ""
-                r.error((name,), f"`{name}` entry {_show(item)} is not a rule id or prefix "
-                                 f"(such as `CEMM`, `USM-01` or `CEMM-002`){hint}")
+                r.problems.append(dataclasses.replace(
+                    where, message=f"`{name}` entry {_show(item)} is not a rule id or prefix "
+                                   f"(such as `CEMM`, `USM-01` or `CEMM-002`)"))
                 ok = False
         if ok:
-            out[name] = items
+            out[name] = tuple(canonical_rule_id(item) for item in items)
     return read
 
 
@@ -576,7 +776,7 @@ def _fail_on(r: _Reader, value: object, out: dict[str, Any], root: str) -> None:
 
 
 def _jobs(r: _Reader, value: object, out: dict[str, Any], root: str) -> None:
-    jobs = r.positive_int(("jobs",), value)
+    jobs = r.positive_int(("jobs",), value, MAX_JOBS)
     if jobs is not None:
         out["jobs"] = jobs
 
@@ -625,7 +825,7 @@ def _limits(r: _Reader, value: object, out: dict[str, Any], root: str) -> None:
     table = r.keys(("limits",), value, LIMIT_KEYS)
     limits = {}
     for name, item in table.items():
-        number = r.positive_int(("limits", name), item)
+        number = r.positive_int(("limits", name), item, LIMIT_MAXIMUMS[name])
         if number is not None:
             limits[name] = number
     out["limits"] = MappingProxyType(limits)
@@ -635,35 +835,45 @@ def _rules(r: _Reader, value: object, out: dict[str, Any], root: str) -> None:
     table = r.table(("rules",), value)
     if table is None:
         return
-    rules = {}
-    for rule_id, item in table.items():
-        key = ("rules", rule_id)
-        if not is_rule_id(rule_id):
-            hint = f"; did you mean `{rule_id.upper()}`?" if is_rule_id(rule_id.upper()) else ""
-            r.error(key, f"`{_dotted(key[-1:])}` does not look like a rule id (such as `CEMM-002`){hint}")
+    rules: dict[str, RuleSettings] = {}
+    written: dict[str, str] = {}  # upper-case id -> as first written
+    for written_id, item in table.items():
+        key = ("rules", written_id)
+        if not is_rule_id(written_id):
+            r.error(key, f"`{_dotted(key[-1:])}` does not look like a rule id (such as `CEMM-002`)")
             continue
+        rule_id = canonical_rule_id(written_id)
+        if rule_id in written:
+            r.error(key, f"`[rules.{_dotted(key[-1:])}]` configures {rule_id} a second time "
+                         f"(rule ids ignore case; see `[rules.{_dotted((written[rule_id],))}]`)")
+            continue
+        written[rule_id] = written_id
         body = r.table(key, item)
         if body is None:
             continue
-        where = r.note(key)
-        severity: Severity | None = None
-        enabled = True
-        params: dict[str, object] = {}
-        param_locations: dict[str, Located] = {}
-        for name, setting in body.items():
-            if name == "severity":
-                r.note(key + (name,))
-                choice = r.choice(key + (name,), setting, RULE_SEVERITIES)
-                if choice == "off":
-                    enabled = False
-                elif choice is not None:
-                    severity = Severity.parse(choice)
-            else:
-                params[name] = setting
-                param_locations[name] = r.note(key + (name,))
-        rules[rule_id] = RuleSettings(severity, enabled, MappingProxyType(params),
-                                      MappingProxyType(param_locations), where)
+        rules[rule_id] = _rule_settings(r, key, ("rules", rule_id), body)
     out["rules"] = MappingProxyType(rules)
+
+
+def _rule_settings(r: _Reader, key: tuple[str, ...], name: tuple[str, ...], body: dict[str, Any]) -> RuleSettings:
+    """One `[rules.ID]` table written at `key`; locations are recorded under `name` (the upper-case id)."""
+    where = r.note_as(key, _dotted(name))
+    severity: Severity | None = None
+    enabled = True
+    params: dict[str, object] = {}
+    param_locations: dict[str, Located] = {}
+    for setting, value in body.items():
+        located_at = r.note_as(key + (setting,), _dotted(name + (setting,)))
+        if setting == "severity":
+            choice = r.choice(key + (setting,), value, RULE_SEVERITIES)
+            if choice == "off":
+                enabled = False
+            elif choice is not None:
+                severity = Severity.parse(choice)
+        else:
+            params[setting] = value
+            param_locations[setting] = located_at
+    return RuleSettings(severity, enabled, MappingProxyType(params), MappingProxyType(param_locations), where)
 
 
 _TOP_LEVEL: dict[str, Callable[[_Reader, object, dict[str, Any], str], None]] = {
@@ -708,14 +918,14 @@ class _KeyIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
-        self.spots: dict[tuple[str, ...], tuple[int, int]] = {}
+        self.spots: dict[tuple[str | int, ...], tuple[int, int]] = {}
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         try:
             self._document()
         except (_Stop, IndexError, ValueError, RecursionError):
             pass
 
-    def find(self, path: tuple[str, ...]) -> tuple[int, int, int] | None:
+    def find(self, path: tuple[str | int, ...]) -> tuple[int, int, int] | None:
         spot = self.spots.get(path)
         if spot is None:
             return None
@@ -834,14 +1044,21 @@ class _KeyIndex:
                 raise _Stop
             self.pos = match.end()
 
-    def _array(self, path: tuple[str, ...]) -> None:
+    def _array(self, path: tuple[str | int, ...]) -> None:
         self.pos += 1
+        index = 0
         while True:
             self._blank(newlines=True)
             if self.text[self.pos] == "]":
                 self.pos += 1
                 return
-            self._value(path)
+            start = self.pos
+            if self.text[start] == "[":  # a nested array numbers its own elements below this one
+                self._array(path + (index,))
+            else:
+                self._value(path)  # inline tables in an array record their keys under the array's key
+            self.spots.setdefault(path + (index,), (start, self.pos))
+            index += 1
             self._blank(newlines=True)
             if self.text[self.pos] == ",":
                 self.pos += 1

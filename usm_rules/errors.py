@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .textsafe import mark, printable
+
 
 @dataclass(frozen=True, slots=True)
 class Located:
@@ -16,11 +18,14 @@ class Located:
     source_line: str | None = None
 
     def render(self) -> str:
-        head = f"{self.file}:{self.line}:{self.column}: {self.message}"
+        # File names, messages and source lines come from anyone's files: shown through `printable`, so no
+        # newline, escape sequence or bidi control in them can steer a terminal or a CI log.
+        head = f"{printable(self.file)}:{self.line}:{self.column}: {printable(self.message)}"
         if self.source_line is None:
             return head
-        text = self.source_line.rstrip("\r\n").expandtabs(1)
-        caret = " " * (self.column - 1) + "^" * max(1, min(self.length, max(1, len(text) - self.column + 1)))
+        start = self.column - 1
+        # A tab is shown as one space: columns count it as one character, so the caret needs no tab stops.
+        text, caret = mark(self.source_line.replace("\t", " "), start, start + max(1, self.length))
         return f"{head}\n    {text}\n    {caret}"
 
 
@@ -28,9 +33,13 @@ def located(file: str, source: str | None, line: int, column: int, message: str,
     """Build a Located error, taking the offending source line from `source` when it is known."""
     source_line = None
     if source is not None:
-        lines = source.splitlines()
+        # Lines end at `\n` alone, as the policy parser and the TOML reader count them (`str.splitlines`
+        # would also break at form feeds and U+2028, and show the wrong line after one).
+        lines = source.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
         if 1 <= line <= len(lines):
-            source_line = lines[line - 1]
+            source_line = lines[line - 1].rstrip("\r")
         elif line == len(lines) + 1:
             source_line = ""
     return Located(file, line, column, message, length, source_line)
@@ -44,7 +53,7 @@ class UsmError(Exception):
     def __init__(self, problems: list[Located] | str) -> None:
         if isinstance(problems, str):
             self.problems: list[Located] = []
-            self.text = problems
+            self.text = printable(problems)
         else:
             self.problems = list(problems)
             self.text = "\n".join(p.render() for p in self.problems)

@@ -173,6 +173,8 @@ class RunResult:
     skipped: int
     rules: dict[str, RuleInfo] = field(default_factory=dict)
     tool_version: str = ""
+    notices: list[str] = field(default_factory=list)  # what the user should know beyond the findings
+    inputs: tuple[str, ...] = ()  # the spec files the run read (writers refuse to overwrite them)
 
     def summary(self) -> Summary:
         s = Summary(files=self.files, specs=self.specs, skipped=self.skipped)

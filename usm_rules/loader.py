@@ -65,8 +65,9 @@ from yaml.events import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .findings import Span, pointer_from_parts
+from .textsafe import visible
 
-__all__ = ["Limits", "LoadProblem", "Document", "LoadedFile", "load_bytes", "load_path"]
+__all__ = ["Limits", "LoadProblem", "Document", "LoadedFile", "load_bytes", "load_path", "refused"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +89,17 @@ class LoadProblem:
 class Document:
     """One YAML or JSON document: plain data plus what is needed to find where each part came from."""
 
-    __slots__ = ("index", "data", "has_problems", "_root", "_json")
+    __slots__ = ("index", "data", "has_problems", "_root", "_json", "_aliases")
 
     def __init__(self, index: int, data: Any, has_problems: bool = False, root: Any = None,
-                 json_source: "_JsonSource | None" = None) -> None:
+                 json_source: "_JsonSource | None" = None, aliases: "dict[tuple[int, int], _AliasUse] | None" = None
+                 ) -> None:
         self.index = index
         self.data = data
         self.has_problems = has_problems
         self._root = root
         self._json = json_source
+        self._aliases = aliases  # where a YAML alias stands for a node: only for documents that have aliases
 
     def __repr__(self) -> str:
         return f"Document(index={self.index}, has_problems={self.has_problems}, data={self.data!r:.60})"
@@ -104,29 +107,63 @@ class Document:
     def locate(self, parts: tuple[str | int, ...]) -> tuple[Span, tuple[str | int, ...]]:
         """Span of the node at that JSON-pointer path; if the path does not fully exist, the span of the
         DEEPEST existing node along it, and the parts actually found. For a mapping key, the span is the
-        VALUE node's span (for a missing key: the parent mapping's). Root () = the whole document node."""
+        VALUE node's span (for a missing key: the parent mapping's). Root () = the whole document node.
+        A node reached through a YAML alias is located at the (first) alias on the way: where it is used."""
         if self._json is not None:
             return self._json.locate(parts)
-        node = self._root
-        if node is None:
+        if self._root is None:
             return Span(1, 1, 1, 1), ()
+        node, found, uses = self._walk(parts)
+        return (uses[0].span if uses else _node_span(node)), found
+
+    def related(self, parts: tuple[str | int, ...]) -> tuple[tuple[Span, str], ...]:
+        """Where a node reached through YAML aliases is really written: each anchor passed on the way to it
+        (and the node itself when it lies inside the last anchor), as (span, message) pairs; () without
+        aliases."""
+        if not self._aliases:
+            return ()
+        node, _, uses = self._walk(parts)
+        out = [(_node_span(use.anchor), f"anchor `{visible(use.name)}` is defined here") for use in uses]
+        if uses and node is not uses[-1].anchor:
+            out.append((_node_span(node), f"the node is defined here, inside anchor `{visible(uses[-1].name)}`"))
+        return tuple(out)
+
+    def _walk(self, parts: tuple[str | int, ...]) -> tuple[Any, tuple[str | int, ...], list["_AliasUse"]]:
+        """The deepest node along `parts`, the parts found, and the alias uses passed on the way."""
+        node = self._root
+        aliases = self._aliases
         found: list[str | int] = []
+        uses: list[_AliasUse] = []
         for part in parts:
             cls = node.__class__
             if cls is MappingNode:
-                hit = _find_key(((_key_quiet(k), v) for k, v in node.value if k.__class__ is ScalarNode), part)
-                if hit is None:
+                at = _find_key([_key_quiet(k) if k.__class__ is ScalarNode else _BAD for k, _ in node.value], part)
+                if at is None:
                     break
-                node = hit
+                child = node.value[at][1]
             elif cls is SequenceNode:
-                index = _as_index(part)
-                if index is None or index >= len(node.value):
+                at = _as_index(part)
+                if at is None or at >= len(node.value):
                     break
-                node = node.value[index]
+                child = node.value[at]
             else:
                 break
+            if aliases:
+                use = aliases.get((id(node), at))
+                if use is not None:
+                    uses.append(use)
+            node = child
             found.append(part)
-        return _node_span(node), tuple(found)
+        return node, tuple(found), uses
+
+
+class _AliasUse:
+    """A YAML alias (`*name`) in the document: its own span, and the anchored node it stands for."""
+
+    __slots__ = ("span", "name", "anchor")
+
+    def __init__(self, span: Span, name: str, anchor: Any) -> None:
+        self.span, self.name, self.anchor = span, name, anchor
 
 
 @dataclass(slots=True)
@@ -141,21 +178,24 @@ class LoadedFile:
 
 
 def load_path(path: str, limits: Limits = Limits()) -> LoadedFile:
-    """Read and load one file (`-` is stdin). Unreadable paths give a `SPEC-READ` problem; never raises."""
+    """Read (regular files only, at most `limits.max_bytes`) and load one file (`-` is stdin). A file that
+    cannot be read gives a `SPEC-READ` problem, one over the size limit `SPEC-LIMIT`; never raises."""
+    from .files import FileRefused, read_bounded
+
     try:
-        if path == "-":
-            data = sys.stdin.buffer.read(limits.max_bytes + 1)
-        else:
-            with open(path, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size > limits.max_bytes:
-                    return _too_big(path, size, limits)
-                data = handle.read(limits.max_bytes + 1)  # special files may report size 0
+        data = sys.stdin.buffer.read(limits.max_bytes + 1) if path == "-" else read_bounded(path, limits.max_bytes)
+    except FileRefused as exc:
+        return refused(path, exc)
     except OSError as exc:
-        return LoadedFile(path, [], [_problem("SPEC-READ", f"cannot read `{path}`: {_os_reason(exc)}")])
-    except Exception as exc:  # noqa: BLE001 - a loader never raises
-        return LoadedFile(path, [], [_problem("SPEC-READ", f"cannot read `{path}`: {exc}")])
+        return LoadedFile(path, [], [_problem("SPEC-READ", f"cannot read `{visible(path)}`: {_os_reason(exc)}")])
     return load_bytes(data, path, limits)
+
+
+def refused(path: str, exc: Any) -> LoadedFile:
+    """The loaded file of a path the bounded reader refused: why, as its only problem."""
+    if exc.too_large:
+        return LoadedFile(path, [], [_problem("SPEC-LIMIT", f"file {exc.reason}")])
+    return LoadedFile(path, [], [_problem("SPEC-READ", f"cannot read `{visible(path)}`: {exc.reason}")])
 
 
 def load_bytes(data: bytes, path: str, limits: Limits = Limits()) -> LoadedFile:
@@ -290,7 +330,8 @@ class _Issue:
 
 
 def _short(text: str, limit: int = 60) -> str:
-    text = text.replace("\n", "\\n").replace("`", "'")
+    """Spec text as a message quotes it: one line, no backticks, nothing that could steer a terminal."""
+    text = visible(text[: limit * 2]).replace("`", "'")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -365,21 +406,22 @@ def _key_quiet(node: Any) -> Any:
     return _scalar_value(node, [])
 
 
-def _find_key(items: Any, part: str | int) -> Any:
-    """The value node for key `part` among `(key, value node)` items; the last match wins, as in the data.
+def _find_key(keys: list[Any], part: str | int) -> int | None:
+    """The position of key `part` among a mapping's constructed keys (`_BAD` for keys that have none); the
+    last match wins, as in the data.
 
     Keys equal to `part` (string to string) are preferred; otherwise a key whose text is `part` (so the
     pointer token `"1"` finds the integer key `1`).
     """
     exact = loose = None
     text = _key_text(part)
-    for key, node in items:
+    for position, key in enumerate(keys):
         if key is _BAD:
             continue
         if key == part and key.__class__ is part.__class__:
-            exact = node
+            exact = position
         elif _key_text(key) == text:
-            loose = node
+            loose = position
     return exact if exact is not None else loose
 
 
@@ -658,10 +700,14 @@ def _depth_bound_ok(text: str, limit: int) -> bool:
     return flow + 2 * (max(map(len, text.split("\n"))) + 2) <= limit
 
 
-def _compose_events(parser: Any, max_depth: int) -> Iterator[Any]:
+def _compose_events(parser: Any, max_depth: int, record_aliases: bool = False
+                    ) -> Iterator[tuple[Any, dict[tuple[int, int], _AliasUse] | None]]:
     """Compose documents from the event stream without recursion, stopping past `max_depth` levels.
 
-    Gives the same nodes as the recursive composers (anchors registered the same way, same errors).
+    Gives the same nodes as the recursive composers (anchors registered the same way, same errors). With
+    `record_aliases`, each document comes with where its aliases stand: (id(parent node), position of the
+    child in the parent's `value`) -> the alias use; the recursive composers cannot tell an alias from its
+    anchor, as both hand back the same node.
     """
     get = parser.get_event
     get()  # stream start
@@ -670,6 +716,7 @@ def _compose_events(parser: Any, max_depth: int) -> Iterator[Any]:
         if event.__class__ is StreamEndEvent:
             return
         anchors: dict[str, Any] = {}
+        uses: dict[tuple[int, int], _AliasUse] | None = {} if record_aliases else None
         stack: list[Any] = []  # open collections
         pending: list[Any] = []  # per open collection: the key node waiting for its value (mappings)
         root = None
@@ -687,6 +734,10 @@ def _compose_events(parser: Any, max_depth: int) -> Iterator[Any]:
                 node = anchors.get(event.anchor)
                 if node is None:
                     raise yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
+                if uses is not None and stack and (stack[-1].__class__ is SequenceNode or pending[-1] is not None):
+                    start, end = event.start_mark, event.end_mark
+                    uses[(id(stack[-1]), len(stack[-1].value))] = _AliasUse(
+                        Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1), event.anchor, node)
             else:
                 anchor = event.anchor
                 if anchor is not None and anchor in anchors:
@@ -722,12 +773,12 @@ def _compose_events(parser: Any, max_depth: int) -> Iterator[Any]:
             elif not stack:
                 root = node
         get()  # document end
-        yield root
+        yield root, uses
 
 
-def _compose_recursive(parser: Any) -> Iterator[Any]:
+def _compose_recursive(parser: Any) -> Iterator[tuple[Any, None]]:
     while parser.check_node():
-        yield parser.get_node()
+        yield parser.get_node(), None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -741,6 +792,11 @@ def _load_yaml(text: str, path: str, limits: Limits, composer_class: type) -> Lo
         text = text[1:]
     max_depth = limits.max_depth
     careful = "*" in text or 2 * len(text) + 4 > limits.max_nodes
+    # Only a document with an alias needs to know where its aliases are; the recursive composers cannot say.
+    aliased = careful and "&" in text and "*" in text
+    # The only way to a lone surrogate (see `_yaml_surrogates`); a one-character test first: it costs next to
+    # nothing, a two-character search costs microseconds per file.
+    escapes = "\\" in text and ("\\u" in text or "\\U" in text)
     old_limit = sys.getrecursionlimit()
     gc_was_enabled = gc.isenabled()
     gc.disable()
@@ -748,11 +804,11 @@ def _load_yaml(text: str, path: str, limits: Limits, composer_class: type) -> Lo
         if 2 * max_depth + 200 > old_limit:  # the builders recurse once or twice per level
             sys.setrecursionlimit(2 * max_depth + 200)
         parser = composer_class(text)
-        if _depth_bound_ok(text, composer_class.safe_depth):
+        if _depth_bound_ok(text, composer_class.safe_depth) and not aliased:
             nodes = _compose_recursive(parser)
         else:
-            nodes = _compose_events(parser, max_depth)
-        for root in nodes:
+            nodes = _compose_events(parser, max_depth, aliased)
+        for root, aliases in nodes:
             issues: list[_Issue] = []
             index = len(documents)
             try:
@@ -766,7 +822,9 @@ def _load_yaml(text: str, path: str, limits: Limits, composer_class: type) -> Lo
                 problems.append(_problem("SPEC-LIMIT", message, document=index, span=_node_span(exc.node),
                                          pointer=pointer_from_parts(_path_to(root, exc.node))))
                 break
-            documents.append(Document(index, data, bool(issues), root))
+            if escapes:
+                issues.extend(_yaml_surrogates(root))
+            documents.append(Document(index, data, bool(issues), root, None, aliases or None))
             if issues:
                 problems.extend(_located(issues, root, index))
     except _LimitExceeded as exc:  # from the event composer, inside an unfinished tree
@@ -799,7 +857,55 @@ def _node_span(node: Any) -> Span:
 def _located(issues: list[_Issue], root: Any, index: int) -> list[LoadProblem]:
     paths = _paths_to(root, [issue.node for issue in issues])
     return [LoadProblem(issue.rule, issue.message, _node_span(issue.node), index,
-                        pointer_from_parts(paths.get(id(issue.node), ()))) for issue in issues]
+                        _safe_pointer(paths.get(id(issue.node), ()))) for issue in issues]
+
+
+def _safe_pointer(parts: tuple[str | int, ...]) -> str:
+    """The pointer of `parts`, cut before the first key that holds a surrogate: such a key has no UTF-8 form,
+    so no report could print or encode it (its problem is reported at the mapping that holds it)."""
+    for at, part in enumerate(parts):
+        if part.__class__ is str and _SURROGATE.search(part) is not None:
+            return pointer_from_parts(parts[:at])
+    return pointer_from_parts(parts)
+
+
+# --------------------------------------------------------------------------------------------------
+# Lone surrogates: `"\ud800"` is a valid escape in JSON (and PyYAML's Python parser lets it through in YAML),
+# but the string it makes has no UTF-8 form, so nothing could print, hash or compare it reliably. Such a
+# string is reported where it is written and its document is not checked. Only an escape can make one (the
+# text itself was decoded strictly), so files without `\u` / `\U` cost nothing.
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_message(what: str, text: str) -> str | None:
+    match = _SURROGATE.search(text)
+    if match is None:
+        return None
+    return f"{what} holds `{visible(match.group())}`, a lone UTF-16 surrogate, which is not a character"
+
+
+def _yaml_surrogates(root: Any) -> list[_Issue]:
+    """An issue for each scalar (key or value) of the node tree that holds a surrogate."""
+    issues: list[_Issue] = []
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        cls = node.__class__
+        if cls is ScalarNode:
+            message = _surrogate_message("the string", node.value)
+            if message is not None:
+                issues.append(_Issue("SPEC-PARSE", message, node))
+        elif cls is SequenceNode:
+            stack.extend(reversed(node.value))
+        else:
+            for key_node, value_node in reversed(node.value):
+                stack.append(value_node)
+                stack.append(key_node)
+    return issues
 
 
 def _path_to(root: Any, target: Any) -> tuple[str | int, ...]:
@@ -886,8 +992,8 @@ _JSON_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
 def _load_json(text: str, path: str, limits: Limits) -> LoadedFile:
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip():
-        return LoadedFile(path, [], [])
+    if not text.strip(" \t\r\n"):
+        return LoadedFile(path, [], [_problem("SPEC-PARSE", "empty JSON file")])
     if text.count("[") + text.count("{") > limits.max_depth:
         depth = 0
         for match in _JSON_STRING_OR_BRACKET.finditer(text):
@@ -938,7 +1044,11 @@ def _load_json(text: str, path: str, limits: Limits) -> LoadedFile:
     if duplicates:
         for parts, key, key_span, (first_line, first_column) in source.duplicates():
             message = f"duplicate key `{_short(key)}` ({_first_defined(first_line, first_column, key_span.line)})"
-            problems.append(LoadProblem("SPEC-DUPLICATE-KEY", message, key_span, 0, pointer_from_parts(parts)))
+            problems.append(LoadProblem("SPEC-DUPLICATE-KEY", message, key_span, 0, _safe_pointer(parts)))
+    if "\\" in text and "\\u" in text:
+        problems.extend(LoadProblem("SPEC-PARSE", message, span, 0, _safe_pointer(parts))
+                        for parts, span, message in source.surrogates())
+    if len(problems) > 1:
         problems.sort(key=lambda p: (p.span.line, p.span.column))
     return LoadedFile(path, [Document(0, data, bool(problems), None, source)], problems)
 
@@ -1045,10 +1155,10 @@ class _JsonSource:
         found: list[str | int] = []
         for part in parts:
             if node.is_object:
-                hit = _find_key(((key, child) for key, _, _, child in node.items), part)
-                if hit is None:
+                at = _find_key([item[0] for item in node.items], part)
+                if at is None:
                     break
-                node = hit
+                node = node.items[at][3]
             elif node.is_object is False:
                 index = _as_index(part)
                 if index is None or index >= len(node.items):
@@ -1058,6 +1168,26 @@ class _JsonSource:
                 break
             found.append(part)
         return self.span(node.start, node.end), tuple(found)
+
+    def surrogates(self) -> Iterator[tuple[tuple[str | int, ...], Span, str]]:
+        """Each key or string value that holds a lone surrogate: its pointer parts, its span, the message."""
+        stack: list[tuple[_JsonNode, tuple]] = [(self.root(), ())]
+        while stack:
+            node, parts = stack.pop()
+            if node.is_object:
+                for key, key_start, key_end, child in node.items:
+                    message = _surrogate_message("the key", key)
+                    if message is not None:
+                        yield parts + (key,), self.span(key_start, key_end), message
+                    stack.append((child, parts + (key,)))
+            elif node.is_object is False:
+                stack.extend((child, parts + (i,)) for i, child in enumerate(node.items))
+            else:
+                token = self.text[node.start:node.end]
+                if token[:1] == '"' and "\\u" in token:
+                    message = _surrogate_message("the string", json.loads(token))
+                    if message is not None:
+                        yield parts, self.span(node.start, node.end), message
 
     def duplicates(self) -> Iterator[tuple[tuple[str | int, ...], str, Span, tuple[int, int]]]:
         """Each duplicate key: its pointer parts, the key, its span, and the first occurrence's line/column."""

@@ -323,10 +323,12 @@ def load_test_file(path: str) -> TestFile:
     """Read and validate one test file; TestFileError with every problem, located, when it is malformed."""
     from .loader import load_bytes
 
+    from .files import TEXT_FILE_LIMIT, FileRefused, read_bounded
+
     try:
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        raise TestFileError([Located(path, 1, 1, f"cannot read test file: {err.strerror or err}")]) from None
+        raw = read_bounded(path, TEXT_FILE_LIMIT)
+    except FileRefused as err:
+        raise TestFileError([Located(path, 1, 1, f"cannot read test file: {err.reason}")]) from None
     loaded = load_bytes(raw, path)
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
     if loaded.problems:

@@ -109,14 +109,16 @@ def _config_keys(meta: RuleMeta, name: str) -> str:
 
 def _pack_titles(metas: Iterable[RuleMeta]) -> dict[str, str]:
     """Pack name -> the title its policy file gives in `policy NAME "TITLE"` (the name when unreadable)."""
+    from .files import FileRefused, read_text
+
     titles: dict[str, str] = {}
     for m in metas:
         if m.pack in titles:
             continue
         titles[m.pack] = m.pack
         try:
-            text = Path(m.file).read_text(encoding="utf-8")
-        except OSError:
+            text = read_text(m.file)
+        except FileRefused:
             continue
         found = re.search(r'^\s*policy\s+([A-Za-z_][A-Za-z0-9_]*)\s+"((?:\\.|[^"\\])*)"', text, re.MULTILINE)
         if found and found.group(1) == m.pack:

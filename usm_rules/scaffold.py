@@ -11,7 +11,7 @@ from .errors import UsageError
 CONFIG = """\
 # usm-rules configuration: which policies run, and how. `usm-rules check` finds this file by walking up
 # from the current directory.
-packs = ["usm", "cemm"]          # the built-in packs
+# packs = ["usm", "cemm", "spec"]   # the built-in packs that are on; default: all of them (`spec` has SPEC-001)
 policies = ["policies"]          # this repository's own rules (`usm-rules test` runs their tests)
 fail_on = "error"                # the lowest severity that fails a run
 exclude = ["policies/**", ".github/**", "ci/**", ".pre-commit-config.yaml"]

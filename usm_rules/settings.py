@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config, builtin_pack_names
+from .discovery import project_root
 from .engine import EngineOptions
 from .errors import Located, UsageError
 from .findings import Severity
 from .resources import policies_dir
+from .textsafe import visible
 
 
 def builtin_packs() -> dict[str, str]:
@@ -104,8 +106,17 @@ def engine_options(config: Config, flags: Flags) -> EngineOptions:
     where = {"maturity_levels": "maturity.levels", "perspectives": "vocabulary.perspectives",
              "value_types": "vocabulary.value_types", **{n: f"word_lists.{n}" for n in config.word_lists}}
     shared_locations = {name: config.locations[key] for name, key in where.items() if key in config.locations}
-    select = flags.select or config.select
-    ignore = tuple(config.ignore) + tuple(flags.ignore)
+    select = tuple(p.upper() for p in flags.select) or tuple(config.select)
+    ignore = tuple(config.ignore) + tuple(p.upper() for p in flags.ignore)
+    pattern_locations: dict[tuple[str, str], Located] = {}
+    for kind, patterns, flagged in (("select", config.select, flags.select), ("ignore", config.ignore, ())):
+        if kind == "select" and flagged:
+            continue  # --select replaces the config's select
+        for i, pattern in enumerate(patterns):
+            where = config.locations.get(f"{kind}[{i}]") or config.locations.get(kind)
+            if where is not None:
+                pattern_locations[(kind, pattern)] = where
+    rule_locations = {rule_id: s.location for rule_id, s in config.rules.items() if s.location is not None}
     return EngineOptions(
         policy_files=unique,
         select=tuple(select),
@@ -115,6 +126,8 @@ def engine_options(config: Config, flags: Flags) -> EngineOptions:
         shared_params=shared,
         shared_param_locations=shared_locations,
         param_locations=param_locations,
+        rule_locations=rule_locations,
+        pattern_locations=pattern_locations,
         as_of=flags.as_of or _dt.date.today(),
         include=tuple(config.include),
         exclude=tuple(config.exclude),
@@ -127,6 +140,7 @@ def engine_options(config: Config, flags: Flags) -> EngineOptions:
         waivers=flags.waivers or _shown(config.waivers),
         warn_expiring_within=flags.warn_expiring_within,
         baseline=flags.baseline or _shown(config.baseline),
+        root=project_root(config.root if config.path else None),
     )
 
 
@@ -138,19 +152,44 @@ def _shown(path: str | None) -> str | None:
     return path if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
-def changed_files(ref: str) -> frozenset[str]:
-    """Files changed since `ref` (committed, staged, unstaged) and new untracked files, relative to the cwd."""
+def _git(args: list[str], cwd: str, what: str) -> bytes:
     import subprocess
 
-    def git(*args: str) -> list[str]:
-        try:
-            done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
-        except OSError as err:
-            raise UsageError(f"--changed-since needs git: {err}") from None
-        if done.returncode != 0:
-            raise UsageError(f"--changed-since {ref}: git says: {done.stderr.strip() or 'failed'}")
-        return [line for line in done.stdout.splitlines() if line]
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False,
+                              stdin=subprocess.DEVNULL)
+    except OSError as err:
+        raise UsageError(f"--changed-since needs git: {err.strerror or err}") from None
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip()
+        raise UsageError(f"--changed-since {what}: git says: {visible(said) or 'failed'}")
+    return done.stdout
 
-    names = git("diff", "--name-only", "--relative", "--diff-filter=d", ref, "--")
-    names += git("ls-files", "--others", "--exclude-standard")
-    return frozenset(os.path.normpath(n) for n in names)
+
+def changed_files(ref: str, root: str) -> frozenset[str]:
+    """Project paths (see discovery.project_path) of the files changed since `ref` — committed, staged and
+    unstaged — and of new untracked files.
+
+    The ref comes from the command line or a CI variable, so it is first resolved to a commit with
+    `--end-of-options` (a ref such as `--output=FILE` can never reach git as an option), and only the
+    resolved hash is passed on."""
+    from .discovery import project_path
+
+    shown = visible(ref)
+    if not ref or ref.startswith("-") or "\0" in ref:
+        raise UsageError(f"--changed-since `{shown}` is not a git revision")
+    here = os.getcwd()
+    top = _git(["rev-parse", "--show-toplevel"], here, shown).decode("utf-8", "surrogateescape").strip()
+    try:
+        found = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], here, shown)
+    except UsageError as err:
+        if "needs git" in err.text:
+            raise
+        found = b""
+    commit = found.decode("ascii", "replace").strip()
+    if not commit or not all(c in "0123456789abcdef" for c in commit):
+        raise UsageError(f"--changed-since `{shown}` is not a commit of the git repository here")
+    names = _git(["diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", commit, "--"], top, shown)
+    names += _git(["ls-files", "-z", "--others", "--exclude-standard", "--full-name"], top, shown)
+    return frozenset(project_path(os.path.join(top, os.fsdecode(name)), root)
+                     for name in names.split(b"\0") if name)

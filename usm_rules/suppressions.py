@@ -9,11 +9,14 @@ or, when config requires it, gives no reason (SUPPRESSION-INVALID).
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 _COMMENT = re.compile(r"(?:^|\s)#\s*usm-rules:\s*(ignore-file|ignore)\s*\[([^\]]*)\]\s*(.*)$")
 _MENTION = re.compile(r"#\s*usm-rules:")
+_HASH = re.compile(r"(?:^|(?<=\s))#")
 
 
 @dataclass
@@ -43,18 +46,65 @@ class Malformed:
     message: str
 
 
-def scan(text: str) -> tuple[list[Suppression], list[Malformed]]:
-    """Every `# usm-rules:` comment of a file (a cheap substring test first: most files have none)."""
-    if "usm-rules:" not in text:
+def _scalar_spans(text: str) -> tuple[list[tuple[int, int, int, int]], tuple[int, int] | None]:
+    """The (start line, start column, end line, end column) of every scalar the YAML scanner reads, 0-based,
+    and where the scanner stopped if the text is not valid YAML (None when it read to the end)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    spans: list[tuple[int, int, int, int]] = []
+    try:
+        for token in yaml.scan(text, Loader=loader):
+            if isinstance(token, yaml.ScalarToken):
+                spans.append((token.start_mark.line, token.start_mark.column, token.end_mark.line,
+                              token.end_mark.column))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        return spans, (mark.line, mark.column) if mark is not None else (0, 0)
+    return spans, None
+
+
+def _comment_test(text: str) -> Callable[[int, int], bool]:
+    """Whether a `#` at (line, column), 0-based, starts a real YAML comment: not inside a quoted, plain or
+    block scalar (`x-note: "see # usm-rules: …"` is text, not a comment), and not past a syntax error."""
+    spans, stop = _scalar_spans(text)
+    starts = [(a, b) for a, b, _, _ in spans]
+
+    def is_comment(line: int, column: int) -> bool:
+        if stop is not None and (line, column) >= stop:
+            return False
+        i = bisect.bisect_right(starts, (line, column)) - 1
+        if i >= 0:
+            _, _, end_line, end_column = spans[i]
+            if (line, column) < (end_line, end_column):
+                return False
+        return True
+
+    return is_comment
+
+
+def scan(text: str, *, json: bool = False) -> tuple[list[Suppression], list[Malformed]]:
+    """Every `# usm-rules:` comment of a file (a cheap substring test first: most files have none). JSON has
+    no comments, so a JSON file has no suppressions."""
+    if json or "usm-rules:" not in text:
         return [], []
     found: list[Suppression] = []
     bad: list[Malformed] = []
+    is_comment: Callable[[int, int], bool] | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         if "usm-rules:" not in line:
             continue
+        if _MENTION.search(line) is None:
+            continue
+        if is_comment is None:
+            is_comment = _comment_test(text)
+        hash_at = next((m.start() for m in _HASH.finditer(line) if is_comment(number - 1, m.start())), None)
+        mention = None if hash_at is None else _MENTION.search(line, hash_at)
+        if mention is None:
+            continue  # the mention is inside a string, not in a comment
+        line = line[:hash_at].replace("#", " ") + line[hash_at:]
         match = _COMMENT.search(line)
         if match is None:
-            mention = _MENTION.search(line)
             if mention:
                 bad.append(Malformed(number, mention.start() + 1, len(line) + 1,
                                      "cannot read this `usm-rules:` comment; write "

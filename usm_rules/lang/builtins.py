@@ -63,14 +63,32 @@ def _concat(*lists: Any) -> list:
     return out
 
 
+class _Frozen(tuple):
+    """A list or object made hashable, equal exactly when the values it stands for are equal."""
+
+    __slots__ = ()
+
+
+def _hashable(x: Any) -> Any:
+    """`x`, or for lists and objects a _Frozen stand-in, so that sets and dicts can count values (a list
+    scanned for each item would make `unique` quadratic). Nested too deep for Python: RecursionError."""
+    t = type(x)
+    if t is list:
+        return _Frozen(("list", tuple(_hashable(v) for v in x)))
+    if t is dict:
+        return _Frozen(("object", frozenset((k, _hashable(v)) for k, v in x.items())))
+    return x
+
+
 @builtin("unique", ("list",), "list")
 def _unique(xs: Any) -> list:
     """The list without repeated values, first occurrences kept in order."""
     out: list = []
-    seen: list = []
+    seen: set = set()
     for x in xs if type(xs) is list else ():
-        if x not in seen:
-            seen.append(x)
+        key = _hashable(x)
+        if key not in seen:
+            seen.add(key)
             out.append(x)
     return out
 
@@ -78,14 +96,17 @@ def _unique(xs: Any) -> list:
 @builtin("duplicates", ("list",), "list")
 def _duplicates(xs: Any) -> list:
     """Values that occur more than once in the list, each once, in order of first repetition."""
-    seen: list = []
+    seen: set = set()
+    reported: set = set()
     out: list = []
     for x in xs if type(xs) is list else ():
-        if x in seen:
-            if x not in out:
+        key = _hashable(x)
+        if key in seen:
+            if key not in reported:
+                reported.add(key)
                 out.append(x)
         else:
-            seen.append(x)
+            seen.add(key)
     return out
 
 
@@ -315,7 +336,7 @@ _GAP_STOP = frozenset(".,;:!?")
 
 
 class _WordMatcher:
-    __slots__ = ("exact", "cased", "prefixes", "cased_prefixes", "suffixes", "any", "literal")
+    __slots__ = ("exact", "cased", "prefixes", "cased_prefixes", "suffixes", "any", "literal", "cost")
 
     def __init__(self, alternatives: list[str]) -> None:
         exact, cased, prefixes, cased_prefixes, suffixes = set(), set(), [], [], []
@@ -341,6 +362,7 @@ class _WordMatcher:
         self.prefixes = tuple(prefixes)
         self.cased_prefixes = tuple(cased_prefixes)
         self.suffixes = tuple(suffixes)
+        self.cost = 1 + len(prefixes) + len(cased_prefixes) + len(suffixes)  # comparisons one call may make
         # Only whole words, all in lower case: a text without any of them cannot match this word.
         self.literal = self.exact if not (self.any or self.cased or prefixes or cased_prefixes or suffixes) else None
 
@@ -369,6 +391,10 @@ class _Text:
         self.word_set = frozenset(self.words)
 
 
+class TextTooLarge(RuntimeError):
+    """Matching a word list against a text would take more comparisons than their sizes justify."""
+
+
 class _PhraseIndex:
     """A word list compiled for matching: phrases indexed by what their first word can be."""
 
@@ -379,6 +405,7 @@ class _PhraseIndex:
         self.first_cased: dict[str, list[int]] = {}
         self.prefixed: dict[str, list[int]] = {}  # first word given as `prefix*`
         self.loose: list[int] = []  # first word `*`, `*suffix` or a capitals prefix: tried at every word
+        self.size = 0  # comparisons needed to try every phrase once: what the work budget scales with
         for phrase in phrases:
             if type(phrase) is not str:
                 continue
@@ -387,6 +414,7 @@ class _PhraseIndex:
                 continue
             index = len(self.phrases)
             matchers = tuple(_WordMatcher(alts) for alts in words)
+            self.size += sum(m.cost for m in matchers)
             self.phrases.append(matchers)
             self.needs.append(tuple(m.literal for m in matchers if m.literal is not None))
             head = matchers[0]
@@ -399,22 +427,34 @@ class _PhraseIndex:
                 self.first_cased.setdefault(w, []).append(index)
             for w in head.prefixes:
                 self.prefixed.setdefault(w, []).append(index)
-        self.prefixes = tuple(self.prefixed)
+        self.prefix_lengths = sorted({len(p) for p in self.prefixed})
+        self.lookup_cost = 2 + len(self.prefix_lengths) + sum(self.phrases[k][0].cost for k in self.loose)
 
     def spans(self, t: _Text) -> list[tuple[int, int]]:
-        """(first word, end word) of each match, scanning left to right; the longest match wins."""
+        """(first word, end word) of each match, scanning left to right; the longest match wins.
+
+        Each word of the text is compared with the phrases that can start there, so the work is the text's
+        length times the phrases sharing a first word: small for any real word list, but a spec can supply
+        a list (names of its goods) that shares first words with a long statement. The comparisons are
+        counted, and past `_budget` of them TextTooLarge stops the function: the time stays linear in the
+        sizes of the text and the list whatever their content.
+        """
         lows = t.low_set
-        if not self.loose and lows.isdisjoint(self.first) and t.word_set.isdisjoint(self.first_cased) and not (
-                self.prefixes and any(low.startswith(self.prefixes) for low in lows)):
-            return []
-        viable: dict[int, bool] = {}
-        out = []
         words, low_words, gaps = t.words, t.lows, t.gaps
         n = len(words)
+        budget = _budget(n, self.size)
+        if not self.loose and lows.isdisjoint(self.first) and t.word_set.isdisjoint(self.first_cased) and (
+                len(lows) * len(self.prefix_lengths) <= budget and not self._prefixed_in(lows)):
+            return []  # no word of the text can start a phrase: the common case, one set comparison
+        viable: dict[int, bool] = {}
+        out = []
+        work = 0
         i = 0
         while i < n:
             best = 0
-            for index in self._candidates(words[i], low_words[i]):
+            candidates = self._candidates(words[i], low_words[i])
+            work += self.lookup_cost + len(candidates)
+            for index in candidates:
                 matchers = self.phrases[index]
                 size = len(matchers)
                 if size <= best or i + size > n:
@@ -422,13 +462,18 @@ class _PhraseIndex:
                 ok = viable.get(index)
                 if ok is None:
                     ok = viable[index] = all(not lows.isdisjoint(need) for need in self.needs[index])
+                    work += len(self.needs[index])
                 if not ok:
                     continue
                 for k in range(1, size):
+                    work += matchers[k].cost
                     if not _GAP_STOP.isdisjoint(gaps[i + k]) or not matchers[k](words[i + k], low_words[i + k]):
                         break
                 else:
                     best = size
+            if work > budget:
+                raise TextTooLarge(f"comparing a text of {n} words with a word list of {len(self.phrases)} "
+                                   f"phrases needs more than {budget} word comparisons")
             if best:
                 out.append((i, i + best))
                 i += best
@@ -436,16 +481,32 @@ class _PhraseIndex:
                 i += 1
         return out
 
+    def _prefixed_in(self, lows: frozenset) -> bool:
+        """Whether a word of the text starts with a `prefix*` first word."""
+        lengths, prefixed = self.prefix_lengths, self.prefixed
+        return any(low[:size] in prefixed for low in lows for size in lengths if size <= len(low))
+
     def _candidates(self, tok: str, low: str) -> list[int]:
+        """The phrases whose first word matches this word (in no particular order)."""
         found = self.first.get(low, [])
         cased = self.first_cased.get(tok)
         if cased:
             found = found + cased
-        if self.prefixes and low.startswith(self.prefixes):
-            found = found + [k for p, ks in self.prefixed.items() if low.startswith(p) for k in ks]
+        for size in self.prefix_lengths:  # one look-up per distinct prefix length, not per prefix
+            if size > len(low):
+                break
+            ks = self.prefixed.get(low[:size])
+            if ks:
+                found = found + ks
         if self.loose:
             found = found + [k for k in self.loose if self.phrases[k][0](tok, low)]
         return found
+
+
+def _budget(words: int, list_size: int) -> int:
+    """Word comparisons allowed for one text and one list, linear in both sizes: the default lists need at
+    most 9 per word on a 5,000-word text, and a statement of a few hundred words stays within the constant."""
+    return 200_000 + 16 * (words + list_size)
 
 
 def _phrase_words(phrase: str) -> list[list[str]]:
@@ -474,6 +535,9 @@ def _phrase_words(phrase: str) -> list[list[str]]:
 
 _INDEXES: dict[tuple, _PhraseIndex] = {}
 _TEXTS: dict[str, _Text] = {}  # the statements of the spec in hand: several rules and lists ask about each
+_CACHED_TEXT = 10_000  # longer texts are split again when asked again: the cache holds no megabytes
+_CACHED_INDEX = 100_000  # likewise for word lists: at most this many comparisons' worth of lists is kept
+_cached_size = [0]
 
 
 def _index_of(phrases: Any) -> _PhraseIndex | None:
@@ -485,26 +549,47 @@ def _index_of(phrases: Any) -> _PhraseIndex | None:
     except TypeError:
         return _PhraseIndex(phrases)
     if index is None:
-        if len(_INDEXES) >= 1024:
-            _INDEXES.clear()
-        index = _INDEXES[key] = _PhraseIndex(phrases)
+        index = _PhraseIndex(phrases)
+        if index.size <= _CACHED_INDEX:
+            if len(_INDEXES) >= 1024 or _cached_size[0] + index.size > _CACHED_INDEX:
+                _INDEXES.clear()
+                _cached_size[0] = 0
+            _INDEXES[key] = index
+            _cached_size[0] += index.size
     return index
 
 
 def _split_text(text: str) -> _Text:
     t = _TEXTS.get(text)
     if t is None:
-        if len(_TEXTS) >= 256:
-            _TEXTS.clear()
-        t = _TEXTS[text] = _Text(text)
+        t = _Text(text)
+        if len(text) <= _CACHED_TEXT:
+            if len(_TEXTS) >= 256:
+                _TEXTS.clear()
+            _TEXTS[text] = t
     return t
+
+
+def _without_overlaps(found: list[tuple[int, int]], blocked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of `found` that overlap no span of `blocked`; both are sorted and without overlaps of their
+    own, so one sweep over each does."""
+    out = []
+    j = 0
+    for start, end in found:
+        while j < len(blocked) and blocked[j][1] <= start:
+            j += 1
+        if j < len(blocked) and blocked[j][0] < end:
+            continue
+        out.append((start, end))
+    return out
 
 
 @builtin("find_phrases", ("string", "list", "list"), "list")
 def _find_phrases(text: Any, phrases: Any, exceptions: Any) -> list:
     """The phrases of the list found in the text (as written there, in order), leaving out any that overlaps
     a phrase of `exceptions`. Phrase syntax: whole words, case-insensitive except capitals (`IT`), `a|b`
-    alternatives, `word*` any ending, `*ed` any beginning, a lone `*` any one word."""
+    alternatives, `word*` any ending, `*ed` any beginning, a lone `*` any one word. The work is bounded by
+    the sizes of text and list: where more would be needed, TextTooLarge (see _PhraseIndex.spans)."""
     if type(text) is not str or not text:
         return []
     index = _index_of(phrases)
@@ -518,11 +603,14 @@ def _find_phrases(text: Any, phrases: Any, exceptions: Any) -> list:
     if ex is not None:
         blocked = ex.spans(t)
         if blocked:
-            found = [f for f in found if not any(s < f[1] and f[0] < e for s, e in blocked)]
+            found = _without_overlaps(found, blocked)
     return [" ".join(t.words[a:b]) for a, b in found]
 
 
-_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|«[^»\n]*»|`[^`\n]*`|(?<![\w'’])'[^'\n]*'(?![\w'’])")
+_CLOSING = {'"': '"', "“": "”", "‘": "’", "«": "»", "`": "`", "'": "'"}  # opening quote -> closing quote
+# An opening quote; a straight `'` only where no letter, digit or quote precedes it. One character and a
+# one-character look-behind: nothing to backtrack.
+_OPENING = re.compile("[\"“‘«`]|(?<![\\w'’])'")
 
 
 @builtin("unquoted", ("string",), "string")
@@ -531,4 +619,93 @@ def _unquoted(s: Any) -> Any:
     text cites or names are not read as its own words. An apostrophe inside a word (`don't`) is no quote."""
     if type(s) is not str:
         return MISSING
-    return _QUOTED.sub(" ", s) if any(q in s for q in "\"“‘'«`") else s
+    return _blank_quotes(s) if any(q in s for q in _CLOSING) else s
+
+
+def _blank_quotes(s: str) -> str:
+    """Each passage from an opening quote to the next closing quote on the same line becomes one space.
+
+    Left to right, a passage resumes the scan after its closing quote. A straight `'` opens only where it
+    does not follow a letter, digit or quote, and closes only where none follows (`don't`, `provider's`).
+    Where the next closing quote or line end lies is remembered and only searched again once the scan has
+    passed it, so an unclosed quote costs one search, not one per later quote: the pass is linear.
+    """
+    out: list[str] = []
+    size = len(s)
+    ahead: dict[str, int] = {}  # character -> its first position after the last search start (size: none)
+    done = 0  # s[:done] is settled
+    for m in _OPENING.finditer(s):
+        i = m.start()
+        if i < done:
+            continue
+        quote = s[i]
+        close = _next(s, _CLOSING[quote], i, ahead)
+        if close >= _next(s, "\n", i, ahead):
+            continue
+        if quote == "'" and close + 1 < size and _in_word(s[close + 1]):
+            continue
+        out.append(s[done:i])
+        out.append(" ")
+        done = close + 1
+    out.append(s[done:])
+    return "".join(out)
+
+
+def _next(s: str, char: str, i: int, ahead: dict[str, int]) -> int:
+    """Position of the first `char` after `i` (len(s) if none), searching only past the last answer."""
+    pos = ahead.get(char, -1)
+    if pos <= i:
+        pos = s.find(char, i + 1)
+        pos = ahead[char] = len(s) if pos < 0 else pos
+    return pos
+
+
+def _in_word(c: str) -> bool:
+    """Python's `\\w` and the two apostrophes: what may not stand next to a straight quote."""
+    return c.isalnum() or c in "_'’"
+
+
+# -- positions in the spec (H5: USM-008 names the line of an id's first use) ----------------------------------
+#
+# A rule sees plain data, not source positions. The engine sets a locator for the document whose rules are
+# running (`LINE_LOCATOR`: object -> 1-based line, or None); without one (repository rules, a spec built by
+# hand) `line_of` is missing.
+
+import contextvars as _contextvars  # noqa: E402 - kept with the functions that use it
+
+LINE_LOCATOR: _contextvars.ContextVar[Callable[[Any], "int | None"] | None] = _contextvars.ContextVar(
+    "usm_rules_line_locator", default=None)
+
+_FIRSTS: list[Any] = [None, None, None]  # the last (list, field, {value: first item}) asked of `earlier`
+
+
+@builtin("earlier", ("list", "object", "string"), "any")
+def _earlier(items: Any, item: Any, field: Any) -> Any:
+    """The first object of the list whose `field` equals the item's, when that is another object than the
+    item itself (so the item repeats it); missing when the item is the first with its value."""
+    if type(items) is not list or type(item) is not dict or type(field) is not str or field not in item:
+        return MISSING
+    if _FIRSTS[0] is not items or _FIRSTS[1] != field:  # one pass per list, however many items ask
+        firsts: dict = {}
+        for x in items:
+            if type(x) is dict and field in x:
+                try:
+                    firsts.setdefault(x[field], x)
+                except TypeError:  # an unhashable value
+                    continue
+        _FIRSTS[:] = [items, field, firsts]
+    try:
+        first = _FIRSTS[2].get(item[field], MISSING)
+    except TypeError:
+        return MISSING
+    return MISSING if first is item else first
+
+
+@builtin("line_of", ("object|list",), "integer")
+def _line_of(node: Any) -> Any:
+    """The line of the spec file where the object or list is written; missing when it is not known."""
+    locate = LINE_LOCATOR.get()
+    if locate is None or (type(node) is not dict and type(node) is not list):
+        return MISSING
+    line = locate(node)
+    return MISSING if line is None else line

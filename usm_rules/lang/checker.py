@@ -7,13 +7,13 @@ conditions that can never fire are reported together, each at its position.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Located, PolicyError, located
+from ..errors import Located, PolicyError
 from . import nodes as n
 from .builtins import BUILTINS
+from .regex import check_regex
 from .runtime import TYPE_TESTS
 from .types import (ANY, BOOL, INT, NUM, NUMERIC, STR, SchemaTypes, Ty, from_kind_spec, list_of, map_of,
                     of_literal, union)
@@ -33,7 +33,7 @@ class RuleFacts:
     """What the compiler and engine learn from checking one rule."""
 
     types: dict[int, Ty] = field(default_factory=dict)
-    regexes: dict[int, re.Pattern | None] = field(default_factory=dict)  # None: pattern is a param
+    regexes: dict[int, str | None] = field(default_factory=dict)  # id(Matches) -> pattern; None: a param
     param_types: dict[str, Ty] = field(default_factory=dict)
     param_defaults: dict[str, Any] = field(default_factory=dict)
     repo_paths: set[tuple[str, ...]] | None = field(default_factory=set)  # None: rule needs whole specs
@@ -70,16 +70,20 @@ class Checker:
         self.problems: list[Located] = []
         self.facts: RuleFacts = RuleFacts()
         self.bare_allowed = False  # a bare `specs` or spec variable may stand here (iterated, or `at`)
+        self.lines = policy.source.split("\n")  # lines end at `\n` alone, as the parser counts them
+        self.params: dict[str, n.Param] = {}  # of the rule being checked
+        self.regex_params: set[str] = set()  # its params used as regexes, each checked once
 
     # -- reporting --------------------------------------------------------------------------------------
 
     def error(self, pos: n.Pos, message: str) -> None:
-        self.problems.append(located(self.policy.path, self.policy.source, pos.line, pos.column, message,
-                                     pos.length))
+        # The line comes from the lines split once: `located` would split the whole source per problem.
+        line = self.lines[pos.line - 1].rstrip("\r") if 1 <= pos.line <= len(self.lines) else None
+        self.problems.append(Located(self.policy.path, pos.line, pos.column, message, pos.length, line))
 
     def text(self, expr: n.Expr) -> str:
         """The source text of an expression (single line), for messages."""
-        lines = self.policy.source.splitlines()
+        lines = self.lines
         p = expr.pos
         if p.line != p.end_line or p.line > len(lines):
             return lines[p.line - 1][p.column - 1:].strip() if p.line <= len(lines) else "?"
@@ -101,6 +105,10 @@ class Checker:
 
     def check_rule(self, rule: n.Rule) -> RuleFacts:
         self.facts = facts = RuleFacts()
+        self.params = {}
+        self.regex_params = set()
+        for param in rule.params:
+            self.params.setdefault(param.name, param)
         if rule.severity is not None and rule.severity not in SEVERITIES:
             self.error(rule.item_pos.get("severity", rule.pos), f"unknown severity `{rule.severity}`")
         scope: dict[str, Var] = {}
@@ -126,6 +134,7 @@ class Checker:
             scope[param.name] = Var(ty, "param")
         for body in rule.bodies:
             inner = dict(scope)
+            self.nesting(body)
             for clause in body.clauses:
                 self.clause(clause, inner)
             self.condition(body.require, inner, "`require`")
@@ -141,6 +150,23 @@ class Checker:
             for sev in rule.severity_ifs:
                 self.condition(sev.cond, inner, "`severity … if`")
         return facts
+
+    def nesting(self, body: n.Body) -> None:
+        """Each `for` of a check is a loop and each `when` a block of the generated code: both are limited."""
+        loops = blocks = 0
+        for clause in body.clauses:
+            if isinstance(clause, n.Let):
+                continue
+            loops += isinstance(clause, n.For)
+            blocks += 1
+            if loops > n.MAX_FOR and isinstance(clause, n.For):
+                self.error(clause.pos, f"more than {n.MAX_FOR} `for` clauses in one check (the limit); "
+                                       f"iterate a projection such as `xs[*].ys` or split the rule")
+                return
+            if blocks > n.MAX_BLOCKS:
+                self.error(clause.pos, f"more than {n.MAX_BLOCKS} `for` and `when` clauses in one check (the "
+                                       f"limit); join conditions with `and`")
+                return
 
     def clause(self, clause: n.Clause, scope: dict[str, Var]) -> None:
         if isinstance(clause, n.For):
@@ -159,6 +185,11 @@ class Checker:
     def bind(self, name: str, pos: n.Pos, var: Var, scope: dict[str, Var]) -> None:
         if name in ("spec", "specs") or name in BUILTINS:
             self.error(pos, f"`{name}` is a reserved name")
+        elif name in self.params:
+            # A param is the rule's configuration: a loop or `let` of the same name would hide what config set.
+            what = {"for": "a `for`", "let": "a `let`"}.get(var.kind, "a quantifier")
+            self.error(pos, f"`{name}` is a param of this rule (line {self.params[name].pos.line}); "
+                            f"{what} cannot take its name")
         scope[name] = var
 
     def cannot_fire(self, expr: n.Expr, what: str, consequence: str) -> None:
@@ -484,17 +515,28 @@ class Checker:
                                       f"{lt.describe()}")
         ok, value = _literal_value(e.pattern)
         if ok and type(value) is str:
-            try:
-                self.facts.regexes[id(e)] = re.compile(value)
-            except re.error as err:
-                self.error(e.pattern.pos, f"bad regular expression: {err.msg}"
-                                          + (f" at position {err.pos}" if err.pos is not None else ""))
+            problem = check_regex(value)
+            if problem:
+                self.error(e.pattern.pos, problem)
+            else:
+                self.facts.regexes[id(e)] = value
         elif isinstance(e.pattern, n.Name) and scope.get(e.pattern.ident) and scope[e.pattern.ident].kind == "param" \
                 and rt.kinds == STR.kinds:
             self.facts.regexes[id(e)] = None  # compiled when the params are known, before any spec is read
+            self.param_regex(e.pattern.ident)
         else:
             self.error(e.pattern.pos, "`matches` needs a regular expression: a string literal or a string param")
         return BOOL
+
+    def param_regex(self, name: str) -> None:
+        """A param used as a regex: its default must be one too (config values are checked when they are set)."""
+        param = self.params.get(name)
+        if param is None or name in self.regex_params:
+            return
+        self.regex_params.add(name)
+        problem = check_regex(self.facts.param_defaults.get(name))
+        if problem:
+            self.error(param.default.pos, f"the default of param `{name}` is used as a regular expression: {problem}")
 
 
 def _show(value: Any) -> str:

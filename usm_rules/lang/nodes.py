@@ -19,6 +19,14 @@ class Pos:
 
 NOWHERE = Pos(1, 1, 1, 2)
 
+# What one policy may ask of the compiler. Generated code meets Python's own limits (200 nested brackets
+# per expression, 20 nested loops per function, 100 levels of indentation) and the compiler's walkers
+# recurse once per level of an expression; below these limits every stage works, beyond them the parser or
+# checker reports a located error naming the limit.
+MAX_EXPR_DEPTH = 64  # nesting of one expression: each operator, call, list, path step or quantifier is a level
+MAX_FOR = 16  # `for` clauses in one check (each a Python loop)
+MAX_BLOCKS = 64  # `for` and `when` clauses in one check (each an indented block)
+
 
 @dataclass(frozen=True, slots=True)
 class Expr:

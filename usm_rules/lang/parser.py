@@ -1,12 +1,13 @@
 """Policy text -> AST (the only importer of lark). Syntax errors become located messages with a caret."""
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from typing import Any
 
 import lark
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer, Tree, v_args
 
 from ..errors import Located, PolicyError, located
 from ..resources import grammar_file
@@ -30,22 +31,15 @@ _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 
 @lru_cache(maxsize=1)
 def _lark() -> lark.Lark:
-    from ..cache import cache_dir
+    """The LALR parser, built from the shipped grammar once per process.
 
-    text = grammar_file().read_text(encoding="utf-8")
-    directory = cache_dir()
-    cache: Any = False
-    if directory is not None:
-        import hashlib
+    Never cached on disk: lark's `cache=` unpickles its file, and building takes ~50 ms, paid only on a
+    cache miss of the compiled program or by the authoring commands (a warm `check` never parses).
+    """
+    from ..files import read_text
 
-        key = hashlib.sha256((text + lark.__version__).encode()).hexdigest()[:16]
-        cache = str(directory / f"grammar-{key}.lark")
-    try:
-        return lark.Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False,
-                         start=["start", "expr"], cache=cache)
-    except Exception:  # an unreadable or corrupt grammar cache: build without it
-        return lark.Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False,
-                         start=["start", "expr"])
+    return lark.Lark(read_text(str(grammar_file())), parser="lalr", propagate_positions=True,
+                     maybe_placeholders=False, start=["start", "expr"])
 
 
 def _pos(meta: Any, line_offset: int = 0, col_offset: int = 0) -> n.Pos:
@@ -101,7 +95,9 @@ class _ToAst(Transformer):
     @v_args(meta=True)
     def number(self, meta: Any, children: list) -> n.Literal:
         text = str(children[0])
-        value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
+        # Leading zeros count towards Python's limit on the digits int() converts; _limit_problems has
+        # refused numbers too large for a float, so what is left has at most 309 significant digits.
+        value: int | float = float(text) if any(c in text for c in ".eE") else int(text.lstrip("0") or "0")
         return n.Literal(self._p(meta), value)
 
     @v_args(meta=True)
@@ -243,11 +239,55 @@ class _ToAst(Transformer):
         return children
 
 
+# Trees that are not expressions: they do not count towards the nesting limit.
+_NOT_EXPRESSIONS = frozenset({"start", "header", "rule", "title", "severity", "severity_if", "rationale", "help",
+                              "tags", "example", "param", "scope", "for_clause", "when_clause", "let_clause",
+                              "require", "message", "at", "quantifier"})
+
+
+def _limit_problems(tree: Tree, path: str, source: str, line_offset: int = 0, col_offset: int = 0) -> list[Located]:
+    """Expressions nested deeper than MAX_EXPR_DEPTH and numbers too large to be numbers, found on the parse
+    tree without recursion, before anything recurses over it (the transformer, checker and compiler do).
+
+    An expression too deep is reported once, where it first passes the limit (its left-most deep branch).
+    """
+    problems: list[Located] = []
+    too_deep: set[int] = set()  # id() of the rule items (or the root) already reported as too deep
+    stack: list[tuple[Tree, int, int]] = [(tree, 0, id(tree))]
+    while stack:
+        node, depth, item = stack.pop()
+        if node.data in _NOT_EXPRESSIONS:
+            item = id(node)
+        else:
+            depth += 1
+            if depth > n.MAX_EXPR_DEPTH:
+                if item not in too_deep:
+                    too_deep.add(item)
+                    pos = _pos(node.meta, line_offset, col_offset)
+                    problems.append(located(path, source, pos.line, pos.column,
+                                            f"this expression nests more than {n.MAX_EXPR_DEPTH} levels deep (the "
+                                            f"limit; each operator, call, list or path step is a level): split it "
+                                            f"with `let`", pos.length))
+                continue
+        if node.data == "number":
+            tok = node.children[0]
+            if math.isinf(float(tok)):
+                pos = _tok_pos(tok, line_offset, col_offset)
+                shown = tok if len(tok) <= 24 else tok[:20] + "…"
+                problems.append(located(path, source, pos.line, pos.column,
+                                        f"the number `{shown}` is too large (the limit is about 1.8e308)",
+                                        pos.length))
+        stack.extend((child, depth, item) for child in reversed(node.children) if isinstance(child, Tree))
+    return problems
+
+
 def _syntax_error(err: lark.exceptions.LarkError, path: str, source: str, parser: lark.Lark) -> Located:
     line = getattr(err, "line", 1) or 1
     column = getattr(err, "column", 1) or 1
     if isinstance(err, lark.exceptions.UnexpectedToken) and err.token.type == "$END":
-        lines = source.splitlines() or [""]
+        lines = source.split("\n")  # lines end at `\n` alone, as lark counts them
+        if len(lines) > 1 and lines[-1] == "":
+            lines.pop()
         line, column = len(lines), len(lines[-1]) + 1
     expected = sorted(getattr(err, "expected", None) or getattr(err, "allowed", None) or ())
     names = []
@@ -262,8 +302,7 @@ def _syntax_error(err: lark.exceptions.LarkError, path: str, source: str, parser
             names.append(term.lower())
     names = sorted(set(names))
     if isinstance(err, lark.exceptions.UnexpectedCharacters):
-        got = source.splitlines()[line - 1][column - 1] if source.splitlines() else "?"
-        what = f"unexpected character `{got}`"
+        what = f"unexpected character `{getattr(err, 'char', None) or '?'}`"
         length = 1
     elif isinstance(err, lark.exceptions.UnexpectedToken):
         tok = err.token
@@ -286,6 +325,9 @@ def parse_expression(text: str, path: str, source: str, line: int, column: int) 
         tree = parser.parse(text, start="expr")
     except lark.exceptions.LarkError as err:
         raise PolicyError([_embedded_error(err, path, source, line, column)]) from None
+    problems = _limit_problems(tree, path, source, line - 1, column - 1)
+    if problems:
+        raise PolicyError(problems)
     return _ToAst(line - 1, column - 1).transform(tree)
 
 
@@ -442,8 +484,14 @@ def parse_policy(source: str, path: str) -> n.PolicyFile:
         tree = parser.parse(source, start="start")
     except lark.exceptions.UnexpectedInput as err:
         raise PolicyError([_syntax_error(err, path, source, parser)]) from None
-    items = _ToAst().transform(tree)
     problems: list[Located] = []
+    items = []
+    for item in tree.children:  # a rule over the limits is reported and left out; the others are read
+        beyond = _limit_problems(item, path, source)
+        if beyond:
+            problems.extend(beyond)
+        else:
+            items.append(_ToAst().transform(item))
     name, title = "", ""
     rules: list[n.Rule] = []
     for kind, pos, children in items:

@@ -1,13 +1,13 @@
 """Policy files -> a compiled program (cached in the user's cache directory) -> runnable rules.
 
-Only a cache miss imports lark and reads the schema: a warm run on one file pays for neither.
+Only a cache miss imports lark and jsonschema: a warm run on one file pays for neither. The cache is keyed
+by the content of every compile input and trusted only as `usm_rules.cache` allows.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import marshal
-import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +15,13 @@ from types import CodeType
 from typing import Any, Callable
 
 from .. import __version__
+from ..cache import cache_dir, read_entry, write_entry
 from ..errors import Located, PolicyError
+from ..files import FileRefused, read_bounded, read_text
 from ..resources import grammar_file, schema_file
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
+_TOOL_FILE_LIMIT = 4 * 1024 * 1024  # the grammar, the schema, a module of ours
 
 
 @dataclass(frozen=True)
@@ -51,70 +54,98 @@ class Program:
     from_cache: bool = False
 
 
-def _cache_key(paths: list[str]) -> tuple[str, str]:
-    """(file name, full key) of the compiled program for these policy files.
+def _tool_files() -> list[Path]:
+    """The tool's own compile inputs: the grammar, the schema, and every module of the policy language
+    (parser, checker, compiler, formatter, builtins, runtime, …: a changed compiler never runs a stale
+    program)."""
+    return [grammar_file(), schema_file(), *sorted(Path(__file__).resolve().parent.glob("*.py"))]
 
-    The key names every input by path, size and modification time, so a warm run neither reads nor hashes
-    the policies; the full key is stored in the cache file and compared, so a name collision is harmless.
+
+def _cache_key(sources: list[tuple[str, str]], explain: bool, coverage: bool) -> bytes | None:
+    """The full key of the compiled program: a SHA-256 over the content of every compile input.
+
+    Contents, not sizes and mtimes: an edit that keeps both is still seen. Each policy counts with its
+    path as given (paths appear in messages). Every field is length-prefixed, so two different input
+    lists never hash the same bytes. None when a file of the tool itself cannot be read (a broken
+    installation: the compile will say what is wrong; nothing is cached meanwhile).
     """
-    import zlib
+    digest = hashlib.sha256()
 
-    parts = [f"{CACHE_FORMAT}", __version__, sys.version]
-    # The compiler's own sources are inputs too: a changed tool must never run a stale compiled program.
-    here = os.path.dirname(os.path.abspath(__file__))
-    compiler_files = [os.path.join(here, f"{m}.py") for m in ("parser", "checker", "compiler", "builtins", "runtime",
-                                                               "types", "nodes")]
-    for path in [str(grammar_file()), str(schema_file()), *compiler_files, *paths]:
+    def add(data: bytes) -> None:
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+
+    for field in (f"usm-rules compiled policies {CACHE_FORMAT}", __version__, sys.version,
+                  f"explain={explain} coverage={coverage}"):
+        add(field.encode())
+    for path in _tool_files():
+        add(path.name.encode())
         try:
-            st = os.stat(path)
-            parts.append(f"{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{path}\0missing")
-    full = "\n".join(parts)
-    return f"{zlib.crc32(full.encode('utf-8', 'surrogateescape')):08x}", full
-
-
-def _read_cache(name: str, key: str) -> Program | None:
-    from ..cache import cache_dir
-
-    directory = cache_dir()
-    if directory is None:
-        return None
-    try:
-        fmt, stored_key, metas, code = marshal.loads((directory / f"policies-{name}.bin").read_bytes())
-        if fmt != CACHE_FORMAT or stored_key != key or not isinstance(code, CodeType):
+            add(read_bounded(str(path), _TOOL_FILE_LIMIT))
+        except FileRefused:
             return None
-        return Program([RuleMeta(*m) for m in metas], code, from_cache=True)
-    except Exception:  # missing, truncated or foreign: rebuild silently
+    add(str(len(sources)).encode())
+    for path, text in sources:
+        add(path.encode("utf-8", "surrogatepass"))
+        add(text.encode("utf-8", "surrogatepass"))
+    return digest.digest()
+
+
+def _entry_name(key: bytes) -> str:
+    return f"policies-{key.hex()[:32]}.bin"
+
+
+# The type of each field of RuleMeta.to_marshal(), checked before a cached program is used.
+_META_TYPES: tuple[tuple[type, ...], ...] = (
+    (str,), (str,), (str,), (str,), (str,), (tuple,), (str,), (str,), (dict,), (dict,), (tuple, type(None)),
+    (str,), (int,), (str,), (tuple,))
+
+
+def _program_from(value: object) -> Program | None:
+    """The Program in an unmarshalled payload, if it has exactly the shape `_write_cache` gives it."""
+    if not (type(value) is tuple and len(value) == 3 and type(value[0]) is int and value[0] == CACHE_FORMAT
+            and type(value[1]) is list and type(value[2]) is CodeType):
         return None
+    metas = []
+    for fields in value[1]:
+        if (type(fields) is not tuple or len(fields) != len(_META_TYPES)
+                or any(type(f) not in types for f, types in zip(fields, _META_TYPES))):
+            return None
+        metas.append(RuleMeta(*fields))
+    return Program(metas, value[2], from_cache=True)
 
 
-def _write_cache(name: str, key: str, program: Program) -> None:
-    from ..cache import cache_dir
-    from ..writing import write_atomic
-
-    directory = cache_dir()
-    if directory is None:
-        return
+def _read_cache(directory: Path, key: bytes) -> Program | None:
+    """The cached program for `key`, or None. `read_entry` has checked who wrote the entry and that its
+    payload is intact before marshal sees a byte of it."""
+    payload = read_entry(directory, _entry_name(key), key)
+    if payload is None:
+        return None
     try:
-        payload = marshal.dumps((CACHE_FORMAT, key, [m.to_marshal() for m in program.rules], program.code))
-        write_atomic(directory / f"policies-{name}.bin", payload)
-    except (OSError, ValueError):
-        pass
+        value = marshal.loads(payload)
+    except Exception:  # EOFError, ValueError, TypeError: an entry from another Python; rebuild
+        return None
+    return _program_from(value)
+
+
+def _write_cache(directory: Path, key: bytes, program: Program) -> None:
+    try:
+        payload = marshal.dumps((CACHE_FORMAT, [m.to_marshal() for m in program.rules], program.code))
+    except ValueError:  # a value marshal cannot hold: run uncached
+        return
+    write_entry(directory, _entry_name(key), key, payload)
 
 
 def read_sources(paths: list[str]) -> list[tuple[str, str]]:
-    """(path, text) of every policy file; unreadable files are a PolicyError naming them."""
+    """(path, text) of every policy file, read once through the bounded door (regular files only, UTF-8);
+    every refused file is a PolicyError located at its first line, all reported at once."""
     out = []
     problems = []
     for path in paths:
         try:
-            raw = Path(path).read_bytes()
-            out.append((path, raw.decode("utf-8-sig")))
-        except UnicodeDecodeError as err:
-            problems.append(Located(path, 1, 1, f"policy file is not valid UTF-8 (byte {err.start})"))
-        except OSError as err:
-            problems.append(Located(path, 1, 1, f"cannot read policy file: {err.strerror or err}"))
+            out.append((path, read_text(path)))
+        except FileRefused as err:
+            problems.append(Located(path, 1, 1, f"cannot read policy file: {err.reason}"))
     if problems:
         raise PolicyError(problems)
     return out
@@ -122,17 +153,21 @@ def read_sources(paths: list[str]) -> list[tuple[str, str]]:
 
 def load_program(paths: list[str], *, use_cache: bool = True, explain: bool = False,
                  coverage: bool = False) -> Program:
-    name, key = _cache_key(paths)
-    for flag, on in (("explain", explain), ("coverage", coverage)):
-        if on:
-            name, key = f"{name}-{flag}", f"{key}\n{flag}"
-    if use_cache:
-        cached = _read_cache(name, key)
-        if cached is not None:
-            return cached
-    program = compile_sources(read_sources(paths), explain=explain, coverage=coverage)
-    if use_cache:
-        _write_cache(name, key, program)
+    """The compiled program for these policy files, from the cache when a trusted entry holds it.
+
+    `use_cache=False` (`--no-cache`) reads and writes no cache at all. The policies are read once, and the
+    key and any compile both use that text, so what is cached is what was hashed.
+    """
+    sources = read_sources(paths)
+    directory = cache_dir() if use_cache else None
+    key = None if directory is None else _cache_key(sources, explain, coverage)
+    if directory is None or key is None:
+        return compile_sources(sources, explain=explain, coverage=coverage)
+    cached = _read_cache(directory, key)
+    if cached is not None:
+        return cached
+    program = compile_sources(sources, explain=explain, coverage=coverage)
+    _write_cache(directory, key, program)
     return program
 
 
@@ -140,7 +175,6 @@ def compile_sources(sources: list[tuple[str, str]], *, explain: bool = False, co
     """Parse, check and compile policy sources; every problem in every file is raised at once."""
     from ..schema import schema
     from .checker import check_policy
-    from .compiler import generate
     from .parser import parse_policy
 
     problems: list[Located] = []
@@ -153,6 +187,9 @@ def compile_sources(sources: list[tuple[str, str]], *, explain: bool = False, co
         except PolicyError as err:
             problems.extend(err.problems)
             continue
+        except RecursionError:  # the limits in nodes.py keep every walker far from this; a last defence
+            problems.append(Located(path, 1, 1, "this policy is nested too deeply to be compiled"))
+            continue
         for rule in policy.rules:
             if rule.id in seen:
                 from ..errors import located
@@ -164,12 +201,11 @@ def compile_sources(sources: list[tuple[str, str]], *, explain: bool = False, co
             checked.append((policy, rule, facts[rule.id]))
     if problems:
         raise PolicyError(problems)
-    source = generate([(rule, facts) for _, rule, facts in checked], explain=explain, coverage=coverage)
-    code = compile(source, "<usm-rules policies>", "exec")
+    code = _compile_rules(checked, explain, coverage)
     metas = []
     for policy, rule, facts in checked:
-        lines = policy.source.splitlines()
-        snippet = "\n".join(lines[rule.pos.line - 1:rule.pos.end_line])
+        lines = policy.source.split("\n")  # as the parser counts lines
+        snippet = "\n".join(line.rstrip("\r") for line in lines[rule.pos.line - 1:rule.pos.end_line])
         kinds = {name: tuple(sorted(t.kinds)) for name, t in facts.param_types.items()}
         repo = None if facts.repo_paths is None else tuple(sorted(facts.repo_paths))
         metas.append(RuleMeta(rule.id, rule.title or rule.id, rule.severity or "error", rule.rationale, rule.help,
@@ -177,6 +213,34 @@ def compile_sources(sources: list[tuple[str, str]], *, explain: bool = False, co
                               dict(facts.param_defaults), kinds, repo, policy.path, rule.pos.line, snippet,
                               rule.examples))
     return Program(metas, code)
+
+
+def _compile_rules(checked: list[tuple[Any, Any, Any]], explain: bool, coverage: bool) -> CodeType:
+    """Generate and compile the Python of checked (policy, rule, facts); what Python refuses is a PolicyError.
+
+    The limits in nodes.py keep generated code within Python's own; should a rule pass them and still be
+    refused (or exhaust memory), each rule is compiled alone to name the ones at fault.
+    """
+    from ..errors import located
+    from .compiler import generate
+
+    failures = (SyntaxError, RecursionError, MemoryError, ValueError, OverflowError)
+    try:
+        source = generate([(rule, facts) for _, rule, facts in checked], explain=explain, coverage=coverage)
+        return compile(source, "<usm-rules policies>", "exec")
+    except failures as err:
+        problems: list[Located] = []
+        for policy, rule, facts in checked:
+            try:
+                compile(generate([(rule, facts)], explain=explain, coverage=coverage), "<rule>", "exec")
+            except failures as one:
+                problems.append(located(policy.path, policy.source, rule.pos.line, rule.pos.column,
+                                        f"rule {rule.id} is too large or too deeply nested to compile "
+                                        f"({type(one).__name__}: {one}); split it into smaller checks", 4))
+        if not problems:  # only the rules together are refused: name every file
+            problems = [Located(path, 1, 1, f"these policies cannot be compiled ({type(err).__name__}: {err})")
+                        for path in sorted({policy.path for policy, _, _ in checked})]
+        raise PolicyError(problems) from None
 
 
 def generated_source(paths: list[str]) -> str:
@@ -192,6 +256,15 @@ def generated_source(paths: list[str]) -> str:
         facts = check_policy(policy, schema())
         pairs.extend((rule, facts[rule.id]) for rule in policy.rules)
     return generate(pairs)
+
+
+class ParamError(ValueError):
+    """A param value from config that the rule cannot use (a regex RE2 cannot run)."""
+
+    def __init__(self, rule_id: str, param: str, message: str) -> None:
+        super().__init__(message)
+        self.rule_id = rule_id
+        self.param = param
 
 
 class _Runtime:
@@ -215,11 +288,21 @@ class _Runtime:
         return b.fn
 
     @staticmethod
-    def compile_param_regex(rule_id: str, param: str, value: Any) -> re.Pattern:
+    def regex(pattern: str) -> Any:
+        """A `matches` literal, checked when the policy was compiled (see lang/regex.py)."""
+        from .regex import compile_regex
+
+        return compile_regex(pattern)
+
+    @staticmethod
+    def compile_param_regex(rule_id: str, param: str, value: Any) -> Any:
+        """A regex param as config set it; a ValueError (shown as a config error) when RE2 cannot run it."""
+        from .regex import RegexError, compile_regex
+
         try:
-            return re.compile(value)
-        except (re.error, TypeError) as err:
-            raise ValueError(f"param `{param}` of rule {rule_id} is not a valid regular expression: {err}") from None
+            return compile_regex(value)
+        except RegexError as err:
+            raise ParamError(rule_id, param, f"param `{param}` of rule {rule_id}: {err}") from None
 
 
 def _kinds_of(value: Any) -> set[str]:

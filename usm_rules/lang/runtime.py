@@ -130,7 +130,8 @@ def render(value: Any) -> str:
 
 
 def match(pattern: Any, value: Any) -> bool:
-    return type(value) is str and pattern.search(value) is not None
+    """`value matches pattern`: `pattern` (a regex.Regex, run by RE2) is found somewhere in the string."""
+    return type(value) is str and pattern.found_in(value)
 
 
 def contains(item: Any, container: Any) -> bool:

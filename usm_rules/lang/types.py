@@ -143,11 +143,19 @@ class SchemaTypes:
         props = obj.schema.get("properties", {})
         if name in props:
             return self.ty(props[name]), []
-        import re
-
         for pattern, sub in obj.schema.get("patternProperties", {}).items():
-            if re.search(pattern, name):
+            if _pattern_property(pattern, name):
                 return self.ty(sub), []
         if obj.schema.get("additionalProperties", True) is False:
             return None, sorted(props)
         return ANY, []
+
+
+def _pattern_property(pattern: str, name: str) -> bool:
+    """Whether a `patternProperties` regex of the schema matches a field name (JSON Schema: a search)."""
+    from .regex import RegexError, compile_regex
+
+    try:
+        return compile_regex(pattern).found_in(name)
+    except RegexError:  # not a pattern RE2 can run: no field name matches it
+        return False

@@ -1,11 +1,22 @@
-"""Output formats, one module each, registered by name. A reporter is `render(result, options) -> str`."""
+"""Output formats, one module each, registered by name. A reporter is `render(result, options) -> str`.
+
+What every reporter owes (DESIGN §8): nothing from a spec or a file name reaches the output raw. Human-readable
+text (text, github, junit, and the messages of sarif and gitlab) goes through `textsafe.printable`: control,
+bidi and line-separator characters, and the start of anything a CI runner reads as a command, become visible
+escapes. `--format json` keeps exact values and writes those characters as `\\uXXXX` escapes, so the bytes
+are safe to print while a JSON reader gets the value back. `render_bytes` is what the CLI writes: the report as
+UTF-8, whatever strings it was given.
+"""
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..findings import RunResult
+
+if TYPE_CHECKING:
+    from .source import SourceLines
 
 
 @dataclass(frozen=True)
@@ -14,6 +25,11 @@ class ReportOptions:
     color: bool = False
     quiet: bool = False
     explain: bool = False
+    # Where `--show-source` gets a file's lines: `path -> lines | None` (None: show no source line). None here
+    # means `reporters.source.read_lines`: regular files only, at most the default spec size limit. The CLI
+    # passes `reporters.source.reader(limit, result.inputs)`: the run's own limit, and the real paths behind
+    # names that reports show escaped.
+    source: SourceLines | None = None
 
 
 # name -> module; imported only when that format is asked for, to keep start-up light.
@@ -29,3 +45,20 @@ REPORTERS: dict[str, str] = {
 
 def get_reporter(name: str) -> Callable[[RunResult, ReportOptions], str]:
     return importlib.import_module(REPORTERS[name]).render
+
+
+def render_bytes(name: str, result: RunResult, options: ReportOptions | None = None) -> bytes:
+    """The report in format `name`, encoded as UTF-8: what the CLI prints or writes.
+
+    Reporters already escape what cannot be encoded; should a lone surrogate slip through anyway, it is
+    written as the escape `\\udcff` (valid inside a JSON string, readable anywhere else) rather than making
+    the whole run fail with no report.
+    """
+    return get_reporter(name)(result, options or ReportOptions()).encode("utf-8", "backslashreplace")
+
+
+def ci_path(path: str) -> str:
+    """The path CI systems match against the repository: a `Finding.path` without a leading `./`."""
+    while path.startswith("./"):
+        path = path[2:]
+    return path

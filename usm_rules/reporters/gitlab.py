@@ -2,7 +2,12 @@
 
 A JSON array with one object per active finding (suppressed ones are left out), in finding order:
 `description` (the message), `check_name` (the rule id), `fingerprint`, `severity`, and `location` with
-`path` (as given, a leading `./` dropped) and `lines.begin` / `lines.end`.
+`path` (`Finding.path`: relative to the project root, posix, so that GitLab can link it to the repository
+whatever directory the tool ran in; a leading `./` dropped) and `lines.begin` / `lines.end`.
+
+The description is shown to people in merge requests: it goes through `textsafe.printable`, as in every other
+format. The path is exact (GitLab must find the file); the JSON text escapes control, bidi and separator
+characters in it, and a name that is not UTF-8 is written as `visible` shows it (see `json_.dumps`).
 
 Severities: error -> `major`, warning -> `minor`, info -> `info`; `critical` and `blocker` are not used.
 
@@ -13,32 +18,28 @@ get `-2`, `-3`, ... appended.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..findings import Finding, RunResult, Severity, unique_fingerprints
+from ..textsafe import printable
+from . import ci_path
+from .json_ import dumps
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
-
-
-def _path(path: str) -> str:
-    while path.startswith("./"):
-        path = path[2:]
-    return path
 
 
 def _issue(f: Finding, fingerprint: str) -> dict[str, Any]:
     begin = max(1, f.line)
     return {
-        "description": f.message,
+        "description": printable(f.message),
         "check_name": f.rule,
         "fingerprint": fingerprint,
         "severity": SEVERITIES[f.severity],
-        "location": {"path": _path(f.file), "lines": {"begin": begin, "end": max(begin, f.end_line)}},
+        "location": {"path": ci_path(f.path), "lines": {"begin": begin, "end": max(begin, f.end_line)}},
     }
 
 
 def render(result: RunResult, options: object = None) -> str:
     findings = sorted(result.active(), key=Finding.sort_key)
     issues = [_issue(f, fp) for f, fp in zip(findings, unique_fingerprints(findings))]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return dumps(issues) + "\n"

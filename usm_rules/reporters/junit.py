@@ -12,10 +12,13 @@ that ran (`result.rules`) plus any rule that reported there without being listed
 (a clean run), one `<testsuite name="usm-rules">` holds a passing test case per rule that ran, so the
 report still says what was checked. Clean files therefore do not get suites of their own.
 
-All markup is made by `xml.etree.ElementTree`, which escapes `<`, `&`, quotes and, in attributes, line
-breaks. Characters XML 1.0 cannot carry at all (most C0 controls, lone surrogates, U+FFFE/U+FFFF) are
-written as visible `\\xNN` / `\\uNNNN` escapes; carriage returns in element text become line feeds, as any
-XML parser would read them anyway. No timestamps or durations: the output is deterministic.
+Suites and class names are `Finding.path` (relative to the project root, a leading `./` dropped), as in the
+other CI formats. Text from specs and file names (paths, messages, titles, suppression reasons) goes through
+`textsafe.printable`, as in every other format: line breaks, controls, bidi controls, undecodable bytes and
+the start of CI log commands are shown as escapes (`\\n`, `\\x1b`, `\\u202e`, `\\xff`). All markup is made
+by `xml.etree.ElementTree`, which escapes `<`, `&` and quotes. What `printable` leaves and XML 1.0 still
+cannot carry (U+FFFE, U+FFFF) is written as a `\\uNNNN` escape too, so the file is always well-formed. No
+timestamps or durations: the output is deterministic.
 """
 from __future__ import annotations
 
@@ -24,7 +27,10 @@ import re
 import xml.etree.ElementTree as ET
 
 from ..findings import Finding, RunResult
+from ..textsafe import printable
+from . import ci_path
 
+# Characters XML 1.0 cannot carry; after `printable` only U+FFFE and U+FFFF can be left, the rest is a second wall.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -34,15 +40,12 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def _attr(text: str) -> str:
-    return _NOT_XML.sub(_escape_char, text)
-
-
-def _text(text: str) -> str:
-    return _attr(text.replace("\r\n", "\n").replace("\r", "\n"))
+    """Text from a spec, a policy or a file name, as one line of XML 1.0 characters."""
+    return _NOT_XML.sub(_escape_char, printable(text))
 
 
 def _line(f: Finding) -> str:
-    return f"{f.file}:{f.line}:{f.column}: {f.severity.label} {f.message}"
+    return f"{_attr(ci_path(f.path))}:{f.line}:{f.column}: {f.severity.label} {_attr(f.message)}"
 
 
 def _suite(parent: ET.Element, name: str, titles: dict[str, str], findings: list[Finding]) -> tuple[int, int]:
@@ -60,10 +63,10 @@ def _suite(parent: ET.Element, name: str, titles: dict[str, str], findings: list
         if active:
             failures += 1
             failure = ET.SubElement(case, "failure", {"message": _attr(active[0].message), "type": _attr(rule_id)})
-            failure.text = _text("\n".join(_line(f) for f in active))
+            failure.text = "\n".join(_line(f) for f in active)
         if waived:
             out = ET.SubElement(case, "system-out")
-            out.text = _text("\n".join(f"{_line(f)} (suppressed: {f.suppressed})" for f in waived))
+            out.text = "\n".join(f"{_line(f)} (suppressed: {_attr(f.suppressed)})" for f in waived)
     tests = len(titles)
     # Counts go after the children are known; ElementTree keeps attributes in insertion order.
     suite.set("tests", str(tests))
@@ -77,7 +80,7 @@ def render(result: RunResult, options: object = None) -> str:
     findings = sorted(result.findings, key=Finding.sort_key)
     by_file: dict[str, list[Finding]] = {}
     for f in findings:
-        by_file.setdefault(f.file, []).append(f)
+        by_file.setdefault(ci_path(f.path), []).append(f)
     ran = {rule_id: info.title for rule_id, info in result.rules.items()}
     root = ET.Element("testsuites", {"name": "usm-rules"})
     tests = failures = 0

@@ -8,10 +8,16 @@ Choices a reader of the output may want to know:
 
 - Every finding is a result, suppressed ones included: those carry a suppression whose justification is
   `Finding.suppressed`: `inSource` for inline comments, `external` for waivers and baselines.
-- Locations: the file path, percent-encoded, relative to `%SRCROOT%` (an absolute path becomes a `file://`
-  URI with no base); the region as the loader gave it, clamped so it is never empty or inverted; the JSON
-  Pointer into the document as a logical location. Columns count Unicode code points, as the YAML loader
-  does, which the run declares with `columnKind`.
+- Locations: `Finding.path` (the file relative to the project root, whatever directory the tool ran in),
+  relative to `%SRCROOT%`, which `originalUriBaseIds` describes without an absolute URI so that the output
+  names no local directory; a path with no project-relative form that is absolute becomes a `file://` URI
+  with no base. URIs are RFC 3986 percent-encoded from the name's bytes (`%20`, `%23`, `%25`, `%3A`, UTF-8
+  bytes; a name that is not UTF-8 keeps its own bytes). The region is the loader's, clamped so it is never
+  empty or inverted; the JSON Pointer into the document is a logical location. Columns count Unicode code
+  points, as the YAML loader does, which the run declares with `columnKind`. `Finding.related` places
+  (e.g. the anchor of a node reached through a YAML alias) are `relatedLocations` in the same file.
+- Text from specs shown to people (messages, pointers, service ids, suppression reasons) is passed through
+  `textsafe.printable`, as in every other format; the JSON text escapes the rest (see `json_.dumps`).
 - `partialFingerprints["usmRules/v1"]` is the finding's fingerprint. Two findings can share one (the same
   value at the same pointer in two documents of one file); the second and later get `-2`, `-3`, ... so code
   scanning does not merge them into one alert.
@@ -19,16 +25,21 @@ Choices a reader of the output may want to know:
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ..findings import Finding, RuleInfo, RunResult, Severity, unique_fingerprints
+from ..findings import Finding, RuleInfo, RunResult, Severity, Span, unique_fingerprints
+from ..textsafe import printable, visible
+from . import ci_path
+from .json_ import dumps
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://usm-rules.dev/"
 FINGERPRINT_KEY = "usmRules/v1"
+SRCROOT = "%SRCROOT%"
+# No absolute URI: the output stays the same on every machine, and names no local directory.
+SRCROOT_DESCRIPTION = "The project root: relative result URIs are paths from it, in the repository's layout."
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _WINDOWS_DRIVE = re.compile(r"[A-Za-z]:/")
@@ -86,45 +97,62 @@ def _rule(info: RuleInfo) -> dict[str, Any]:
     return rule
 
 
+def _percent_encoded(path: str, safe: str) -> str:
+    """RFC 3986 percent-encoding of the file name's bytes: a name that is not UTF-8 keeps its own bytes."""
+    try:
+        raw = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no file name's bytes decode to
+        raw = visible(path).encode("utf-8")
+    return quote(raw, safe=safe)
+
+
 def _artifact_location(path: str) -> dict[str, str]:
+    # Everything but unreserved characters and `/` is percent-encoded, also `:` (a relative reference whose
+    # first segment holds a colon would read as a scheme), `#`, `?`, `%`, spaces and non-ASCII bytes.
     if _WINDOWS_DRIVE.match(path):
-        return {"uri": "file:///" + quote(path, safe="/:")}
+        return {"uri": "file:///" + _percent_encoded(path, "/:")}
     if path.startswith("/"):
-        return {"uri": "file://" + quote(path, safe="/")}
-    while path.startswith("./"):
-        path = path[2:]
-    return {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + _percent_encoded(path, "/")}
+    return {"uri": _percent_encoded(ci_path(path), "/"), "uriBaseId": SRCROOT}
 
 
-def _region(f: Finding) -> dict[str, int]:
-    line = max(1, f.line)
-    column = max(1, f.column)
-    end_line = max(line, f.end_line)
-    end_column = max(column, f.end_column) if end_line == line else max(1, f.end_column)
+def _region(span: Finding | Span) -> dict[str, int]:
+    line = max(1, span.line)
+    column = max(1, span.column)
+    end_line = max(line, span.end_line)
+    end_column = max(column, span.end_column) if end_line == line else max(1, span.end_column)
     return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
 
 
+def _related(f: Finding, artifact: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"id": i, "physicalLocation": {"artifactLocation": dict(artifact), "region": _region(span)},
+             "message": {"text": printable(message)}} for i, (span, message) in enumerate(f.related, 1)]
+
+
 def _result(f: Finding, index: int, fingerprint: str) -> dict[str, Any]:
+    artifact = _artifact_location(f.path)
     location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": _artifact_location(f.file), "region": _region(f)},
+        "physicalLocation": {"artifactLocation": artifact, "region": _region(f)},
     }
     if f.pointer:
-        location["logicalLocations"] = [{"fullyQualifiedName": f.pointer}]
+        location["logicalLocations"] = [{"fullyQualifiedName": printable(f.pointer)}]
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": index,
         "level": _LEVELS[f.severity],
-        "message": {"text": f.message},
+        "message": {"text": printable(f.message)},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
+    if f.related:
+        result["relatedLocations"] = _related(f, artifact)
+    result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
     if f.suppressed is not None:
         # An inline `# usm-rules: ignore[...]` lives in the spec itself; waivers and baselines outside it.
         kind = "inSource" if f.suppressed.startswith("inline") else "external"
-        result["suppressions"] = [{"kind": kind, "justification": f.suppressed}]
+        result["suppressions"] = [{"kind": kind, "justification": printable(f.suppressed)}]
     properties: dict[str, Any] = {"document": f.document}
     if f.service is not None:
-        properties["service"] = f.service
+        properties["service"] = printable(f.service)
     result["properties"] = properties
     return result
 
@@ -149,9 +177,10 @@ def render(result: RunResult, options: object = None) -> str:
         "runs": [
             {
                 "tool": {"driver": driver},
+                "originalUriBaseIds": {SRCROOT: {"description": {"text": SRCROOT_DESCRIPTION}}},
                 "columnKind": "unicodeCodePoints",
                 "results": [_result(f, index[f.rule], fp) for f, fp in zip(findings, fingerprints)],
             }
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dumps(document) + "\n"
