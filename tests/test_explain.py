@@ -57,7 +57,7 @@ def _trace(body: str, spec: dict, params: dict | None = None) -> list[list[tuple
     values.update(params or {})
     fn = instantiate(program, {"T-001": values}, dt.date(2026, 11, 24))["T-001"]
     traces: list = []
-    fn(spec, lambda rule, body_no, sev, message, base, keys, trace: traces.append(trace))
+    fn(spec, lambda hit: traces.append(list(hit.trace)))
     return traces
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from usm_rules.engine import _identity_index, resolve_parts
+from usm_rules.lang.runtime import Hit
 from usm_rules.errors import PolicyError
 from usm_rules.lang.program import compile_sources, instantiate
 
@@ -58,8 +59,8 @@ def run_policy(body: str, spec: dict = SPEC, *, scope_specs: list | None = None,
     root = scope_specs if scope_specs is not None else spec
     index = _identity_index(root)
 
-    def emit(rule: str, body_no: int, sev: str | None, message: str, base: object, keys: tuple) -> None:
-        out.append((rule, message, resolve_parts(index, base, keys)))
+    def emit(hit: Hit) -> None:
+        out.append((hit.rule, hit.message, resolve_parts(index, hit.node, hit.keys)))
 
     fn(root, emit)
     return out
@@ -157,7 +158,7 @@ def test_severity_if_overrides_per_finding() -> None:
     program = compile_sources([("t.policy", text)])
     fn = instantiate(program, {"T-001": {}}, dt.date(2026, 1, 1))["T-001"]
     seen: list = []
-    fn(SPEC, lambda rule, body, sev, msg, base, keys: seen.append(sev))
+    fn(SPEC, lambda hit: seen.append(hit.severity))
     assert seen == ["error", None]
 
 

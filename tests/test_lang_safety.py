@@ -52,7 +52,7 @@ def findings(body: str, spec: dict, *, params: str = "", values: dict | None = N
     merged.update(values or {})
     fn = instantiate(program, {"T-001": merged}, dt.date(2026, 11, 24))["T-001"]
     out: list[str] = []
-    fn(spec, lambda rule, body, sev, message, base, keys, *trace: out.append(message))
+    fn(spec, lambda hit: out.append(hit.message))
     return out
 
 

@@ -13,6 +13,7 @@ from .discovery import discover, project_path, project_root
 from .textsafe import visible
 from .errors import ConfigError, Located, UsageError
 from .findings import Finding, RuleInfo, RunResult, Severity, Span, fingerprint, pointer_from_parts
+from .lang.runtime import Hit
 
 ENGINE_RULES: dict[str, RuleInfo] = {
     r.id: r
@@ -358,15 +359,14 @@ def check_loaded(loaded: Any, rules: RuleSet, keep_repo: bool, run_rules: bool =
             continue
         index: dict[int, tuple] | None = None
 
-        def emit(rule: str, body: int, sev: str | None, message: str, base: Any, keys: tuple,
-                 trace: Any = None) -> None:
+        def emit(hit: Hit) -> None:
             nonlocal index
             if index is None:
                 index = _identity_index(data)
-            span, found = doc.locate(resolve_parts(index, base, keys))
-            severity = Severity.parse(sev) if sev else rules.severities[rule]
-            findings.append(_make_finding(rules, rule, severity, message, file, span, found, doc.index, service,
-                                          _value_at(data, found), trace, related_of(found)))
+            span, found = doc.locate(resolve_parts(index, hit.node, hit.keys))
+            severity = Severity.parse(hit.severity) if hit.severity else rules.severities[hit.rule]
+            findings.append(_make_finding(rules, hit.rule, severity, hit.message, file, span, found, doc.index,
+                                          service, _value_at(data, found), hit.trace, related_of(found)))
 
         def line_of(node: Any) -> int | None:  # H5: the `line_of` builtin, through the same index as `emit`
             nonlocal index
@@ -434,9 +434,8 @@ def _run_repository_rules(rules: RuleSet, entries: list[tuple[Any, FileId, int, 
     owner = {id(e[0]): e for e in entries}
     raw: list[tuple[str, str | None, str, Any, tuple, Any]] = []
     for rule_id, fn in rules.repo_rules:
-        def emit(rule: str, body: int, sev: str | None, message: str, base: Any, keys: tuple,
-                 trace: Any = None) -> None:
-            raw.append((rule, sev, message, base, keys, trace))
+        def emit(hit: Hit) -> None:
+            raw.append((hit.rule, hit.severity, hit.message, hit.node, hit.keys, hit.trace))
 
         try:
             fn(specs, emit)

@@ -867,9 +867,8 @@ def _run_repository_rules(rules: Any, entries: list) -> list[tuple[Finding, int]
     for rule_id, fn in rules.repo_rules:
         raw: list[tuple] = []
 
-        def emit(rule: str, body: int, sev: str | None, message: str, base: Any, keys: tuple,
-                 trace: Any = None) -> None:
-            raw.append((rule, sev, message, base, tuple(keys), trace))
+        def emit(hit: Any) -> None:
+            raw.append((hit.rule, hit.severity, hit.message, hit.node, tuple(hit.keys), hit.trace))
 
         try:
             fn(specs, emit)

@@ -2,12 +2,12 @@
 
 The generated module defines `make(P, R)`: P maps rule id -> param values, R is usm_rules.lang.runtime
 plus bound builtins and compiled regexes. `make` returns [(rule_id, fn)], where `fn(root, emit)` runs the rule
-on one spec (or, for repository rules, on the list of specs) and calls
-`emit(rule_id, body, severity_or_None, message, base, keys)` for every finding.
+on one spec (or, for repository rules, on the list of specs) and calls `emit(Hit(...))` (lang/runtime.Hit)
+for every finding.
 
 Two optional instrumentations, both decided at generation time so that normal runs pay nothing:
 - explain: inside each `if not <require>:` branch (only the finding path), the require is evaluated again
-  with every path, param, let, call and sub-expression recorded, and `emit` gets a 7th argument: the
+  with every path, param, let, call and sub-expression recorded, and the Hit's `trace` holds the
   `(expression text, rendered value)` pairs in evaluation order, without duplicates.
 - coverage: cheap hit-markers (`HITS[k] = 1`) before every clause, `require`, and in each finding branch,
   and `(_hx(k) and …)` on the first sub-expression of every continuation line of a multi-line condition.
@@ -372,7 +372,7 @@ class Compiler:
                     lines.append(f"{pad2}{self.expr(r, cond, cond_env)}")
                 lines.append(f"{pad2}{self.expr(r, body.require, env)}")
                 self.tracing = False
-                trace = ", list(_tr.items())"
+                trace = ", tuple(_tr.items())"
             sev = "None"
             if rule.severity_ifs:
                 conds = " else ".join(f"{s.severity!r} if {self.expr(r, s.cond, env)}" for s in rule.severity_ifs)
@@ -385,7 +385,7 @@ class Compiler:
             else:
                 message = repr(rule.title or rule.id)
             base, keys = self.location(r, body.at, env, default)
-            lines.append(f"{pad2}emit({rule.id!r}, {b}, {sev}, {message}, {base}, {keys}{trace})")
+            lines.append(f"{pad2}emit(_Hit({rule.id!r}, {message}, {base}, {keys}, {sev}{trace}))")
         lines.append(f"    rules.append(({rule.id!r}, rule_{r.index}))")
 
     def module(self, rules: list[tuple[n.Rule, RuleFacts]]) -> str:
@@ -403,6 +403,7 @@ class Compiler:
             "    _get, _index, _iterate, _div, _mod, _render, _match, _in = (R.get, R.index, R.iterate, R.div, "
             "R.mod, R.render, R.match, R.contains)",
             "    _join = ''.join",
+            "    _Hit = R.Hit",
         ]
         for type_name in ("number", "integer", "string", "boolean", "list", "object", "null", "missing"):
             out.append(f"    _is_{type_name} = R.TYPE_TESTS[{type_name!r}]")
@@ -448,7 +449,7 @@ def _text(e: n.Expr) -> str:
 def generate(rules: list[tuple[n.Rule, RuleFacts]], *, explain: bool = False, coverage: bool = False) -> str:
     """Python source for the rules, checked beforehand (see checker.check_policy).
 
-    With `explain`, each emit gets a 7th argument: the (expression text, rendered value) pairs behind it.
+    With `explain`, each Hit carries the (expression text, rendered value) pairs behind it in `trace`.
     With `coverage`, the module records which policy lines ran.
     """
     return Compiler(explain=explain, coverage=coverage).module(rules)

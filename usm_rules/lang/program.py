@@ -277,7 +277,7 @@ class _Runtime:
         self.ctx = Context(as_of)
         self._builtins = BUILTINS
         for name in ("MISSING", "get", "index", "iterate", "div", "mod", "render", "match", "contains",
-                     "TYPE_TESTS"):
+                     "TYPE_TESTS", "Hit"):
             setattr(self, name, getattr(runtime, name))
 
     def function(self, name: str) -> Callable[..., Any]:

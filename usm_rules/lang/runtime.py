@@ -7,7 +7,25 @@ every comparison with it is false, arithmetic with it stays missing, iterating i
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a compiled rule reports through `emit`: the engine locates it and makes it a Finding.
+
+    `node` is the spec object the finding is about (or the nearest one that exists) and `keys` the path from
+    it to the exact value (`at sco.metric.target` on an SCO without a metric: node = the SCO, keys =
+    ("metric", "target")). `severity` is set only when a `severity … if` clause overrides the rule's own;
+    `trace` holds the (expression, value) pairs behind the finding when compiled with --explain."""
+
+    rule: str
+    message: str
+    node: Any
+    keys: tuple = ()
+    severity: str | None = None
+    trace: tuple = ()
 
 
 class _Missing:
