@@ -29,7 +29,7 @@ from usm_rules.errors import PolicyError
 from usm_rules.lang import parser, program
 from usm_rules.lang.program import instantiate, load_program
 from usm_rules.resources import grammar_file
-from usm_rules.settings import Flags, engine_options
+from usm_rules.engine import Flags, build_options
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases" / "cache"
@@ -53,7 +53,7 @@ def _private_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def findings(policy: str = POLICY, *, use_cache: bool = True) -> list[tuple]:
-    options = engine_options(Config(path=None, root=str(CASES), packs=()),
+    options = build_options(Config(path=None, root=str(CASES), packs=()),
                              Flags(policies=(policy,), no_builtin=True, as_of=AS_OF, use_cache=use_cache))
     return [(f.rule, f.line, f.column, f.message) for f in run([SPEC], options).findings]
 

@@ -15,8 +15,6 @@ from usm_rules.config import (
     Config,
     RuleSettings,
     canonical_rule_id,
-    _KeyIndex,
-    _Reader,
     find_config,
     is_rule_id,
     is_rule_pattern,
@@ -24,6 +22,8 @@ from usm_rules.config import (
     parse_config,
     rule_matches,
 )
+from usm_rules.config.keyindex import KeyIndex
+from usm_rules.config.reader import Reader
 from usm_rules.errors import ConfigError
 from usm_rules.findings import Severity
 
@@ -350,7 +350,7 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
 
 
 def test_key_index_gives_up_quietly_on_deep_nesting() -> None:
-    index = _KeyIndex("a = 1\nb = " + "[" * 3000 + "]" * 3000 + "\nc = 2\n")
+    index = KeyIndex("a = 1\nb = " + "[" * 3000 + "]" * 3000 + "\nc = 2\n")
     assert index.find(("a",)) == (1, 1, 1)
     assert index.find(("c",)) is None
 
@@ -388,7 +388,7 @@ def test_tabs_and_multiline_arrays_are_located() -> None:
 
 
 def test_key_that_cannot_be_found_is_reported_at_the_start() -> None:
-    reader = _Reader("c.toml", "jobs = 1\n", ())
+    reader = Reader("c.toml", "jobs = 1\n", ())
     assert reader.at(("nowhere",), "lost").render() == "c.toml:1:1: lost\n    jobs = 1\n    ^"
 
 
@@ -398,7 +398,7 @@ def test_key_index_handles_headers_quotes_and_inline_tables() -> None:
             "'quoted key' = { a.b = [ { c = 1 } ], d = '''\n[not.a.header]\n''' }\n"
             'e = "x # not a comment"  # f = 1\n'
             '[[arr]]\ng = 1979-05-27 07:32:00\n')
-    index = _KeyIndex(text)
+    index = KeyIndex(text)
     assert index.find(("tool", "usm-rules")) == (2, 10, 11)
     assert index.find(("tool", "usm-rules", "quoted key")) == (3, 1, 12)
     assert index.find(("tool", "usm-rules", "quoted key", "a", "b", "c")) == (3, 28, 1)
@@ -411,7 +411,7 @@ def test_key_index_handles_headers_quotes_and_inline_tables() -> None:
 
 
 def test_escaped_quoted_key_is_decoded() -> None:
-    index = _KeyIndex('"j\\u006Fbs" = 1\n')
+    index = KeyIndex('"j\\u006Fbs" = 1\n')
     assert index.find(("jobs",)) == (1, 1, 11)
 
 
@@ -496,7 +496,7 @@ def test_the_same_rule_in_two_cases_is_an_error() -> None:
 
 
 def test_key_index_locates_array_elements_and_nested_arrays() -> None:
-    index = _KeyIndex('a = ["x", [1, 22], { k = 1 }]\n[t]\nb = [\n  "y",  # c\n  "z"]\n')
+    index = KeyIndex('a = ["x", [1, 22], { k = 1 }]\n[t]\nb = [\n  "y",  # c\n  "z"]\n')
     assert index.find(("a", 0)) == (1, 6, 3)
     assert index.find(("a", 1)) == (1, 11, 7) and index.find(("a", 1, 1)) == (1, 15, 2)
     assert index.find(("a", "k")) == (1, 22, 1)  # inline tables in arrays record keys under the array's key

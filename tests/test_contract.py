@@ -18,13 +18,14 @@ from click.testing import CliRunner
 
 from usm_rules import cli_authoring, doctype, schema
 from usm_rules.config import Config
-from usm_rules.engine import ENGINE_RULES, RuleSet, load_rules, run
+from usm_rules.codes import engine_codes
+from usm_rules.engine import RuleSet, load_rules, run
 from usm_rules.findings import Finding, RunResult, Span
 from usm_rules.lang import builtins
 from usm_rules.lang.runtime import MISSING
 from usm_rules.loader import load_bytes
 from usm_rules.ruledocs import base_spec, example_specs
-from usm_rules.settings import Flags, engine_options
+from usm_rules.engine import Flags, build_options
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases" / "contract"
@@ -33,7 +34,7 @@ AS_OF = dt.date(2026, 11, 24)
 
 @pytest.fixture(scope="module")
 def engine() -> tuple[Any, RuleSet]:
-    options = engine_options(Config(path=None, root=str(ROOT)), Flags(as_of=AS_OF))
+    options = build_options(Config(path=None, root=str(ROOT)), Flags(as_of=AS_OF))
     return options, load_rules(options)
 
 
@@ -149,7 +150,7 @@ def _findings_of(engine: tuple[Any, RuleSet], specs: list[Any], rule: str, tmp: 
     for i, spec in enumerate(specs):
         (tmp / f"spec-{i}.json").write_text(json.dumps(spec), encoding="utf-8")
     found = check(engine, tmp).findings
-    assert not [f for f in found if f.rule in ENGINE_RULES], [f.message for f in found if f.rule in ENGINE_RULES]
+    assert not [f for f in found if f.rule in engine_codes()], [f.message for f in found if f.rule in engine_codes()]
     return [f for f in found if f.rule == rule]
 
 
@@ -208,7 +209,7 @@ def test_near_misses_get_one_located_spec_skipped_warning_each_and_no_schema_fin
                                   "skipped, not checked")
     assert by_line[18].message == ("`kind: ServiceSpecificaton` is not `ServiceSpecification` (a typo?), so this "
                                    "`usm/v1` document is skipped, not checked")
-    assert by_line[3].severity.label == "warning" and ENGINE_RULES["SPEC-SKIPPED"].severity.label == "warning"
+    assert by_line[3].severity.label == "warning" and engine_codes()["SPEC-SKIPPED"].severity.label == "warning"
 
 
 def test_a_near_miss_in_json_is_located_and_can_be_suppressed_inline(engine: tuple, tmp_path: Path) -> None:

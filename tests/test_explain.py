@@ -1,6 +1,7 @@
 """`check --explain`: each finding carries the values behind it; findings themselves do not change."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from usm_rules.config import Config
 from usm_rules.engine import run
 from usm_rules.lang.program import compile_sources, instantiate
-from usm_rules.settings import Flags, engine_options
+from usm_rules.engine import Flags, build_options
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "examples"
@@ -18,9 +19,9 @@ HEATING = (SHARED if SHARED.is_dir() else ROOT / "specs") / "heating-bad.yaml"
 
 
 def _options(explain: bool, packs: tuple[str, ...] = ("usm", "cemm")):
-    options = engine_options(Config(path=None, root=str(ROOT), packs=packs),
+    options = build_options(Config(path=None, root=str(ROOT), packs=packs),
                              Flags(as_of=dt.date(2026, 11, 24), use_cache=False))
-    options.explain = explain
+    options = dataclasses.replace(options, explain=explain)
     return options
 
 
@@ -95,7 +96,7 @@ def test_long_values_are_summarised() -> None:
 def test_the_explain_program_is_cached_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, explain: bool) -> None:
     monkeypatch.setenv("USM_RULES_CACHE_DIR", str(tmp_path))
     options = _options(explain, ("usm",))
-    options.use_cache = True
+    options = dataclasses.replace(options, use_cache=True)
     for _ in range(2):  # the second run reads the cache
         [finding] = [f for f in run([str(HEATING)], options).findings if f.rule == "USM-010"]
         assert bool(finding.explain) is explain

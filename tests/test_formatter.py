@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from usm_rules.cli_authoring import fmt
 from usm_rules.errors import PolicyError
 from usm_rules.lang import nodes as n
-from usm_rules.lang.formatter import encode_string, expr_text, format_source
-from usm_rules.lang.parser import decode_string, parse_policy
+from usm_rules.lang.formatter import format_source
+from usm_rules.lang.parser import parse_policy
+from usm_rules.lang.printer import expr_text
+from usm_rules.lang.strings import decode_string, encode_string
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases" / "authoring" / "fmt"
@@ -23,12 +25,13 @@ ALL_POLICIES = sorted(p for p in ROOT.rglob("*.policy") if ".git" not in p.parts
 
 
 def shape(x: object) -> object:
-    """The AST without positions (and without the file's own text), for "means the same" comparisons."""
+    """The AST without positions and layout (the file's own text, an example block's indentation), for
+    "means the same" comparisons."""
     if isinstance(x, n.Pos):
         return None
     if dataclasses.is_dataclass(x):
         return (type(x).__name__,) + tuple(shape(getattr(x, f.name)) for f in dataclasses.fields(x)
-                                           if f.name not in ("pos", "name_pos", "type_pos", "item_pos", "source"))
+                                           if f.name not in ("source", "raw"))  # `raw`: an example as laid out
     if isinstance(x, (list, tuple)):
         return tuple(shape(i) for i in x)
     return x
@@ -282,6 +285,7 @@ def policies(draw: st.DrawFn) -> tuple[str, list[str]]:
     return "\n".join(out) + rnd.choice(["", "\n", "\n\n"]), noise.comments
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(policies())
 def test_generated_policies_format_idempotently_keeping_meaning_and_comments(case: tuple[str, list[str]]) -> None:
@@ -292,6 +296,7 @@ def test_generated_policies_format_idempotently_keeping_meaning_and_comments(cas
     assert all(line == line.rstrip() for line in formatted.split("\n")), "no trailing white space"
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None)
 @given(st.sampled_from(PACKS), st.randoms(use_true_random=False))
 def test_packs_re_spaced_at_random_format_back_to_themselves(policy: Path, rnd: random.Random) -> None:

@@ -19,7 +19,7 @@ import yaml
 
 from usm_rules.engine import run
 from usm_rules.reporters import REPORTERS, ReportOptions, get_reporter
-from usm_rules.settings import Flags, engine_options
+from usm_rules.engine import Flags, build_options
 from usm_rules.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +129,7 @@ def test_hostile_specs_under_hostile_names_give_well_formed_reports(tmp_path: Pa
     corpus.mkdir()
     names = _write_corpus(rng, corpus, 40)
     monkeypatch.chdir(tmp_path)
-    options = engine_options(load_config(None, start=str(tmp_path)), Flags(use_cache=False, explain=seed == 2))
+    options = build_options(load_config(None, start=str(tmp_path)), Flags(use_cache=False, explain=seed == 2))
     result = run(["specs"], options)
     assert result.files == len(names)
     assert not [f for f in result.findings if f.rule in ("RULE-ERROR", "CHECK-ABORTED")]

@@ -20,7 +20,7 @@ from usm_rules.config import Config
 from usm_rules.engine import load_rules, run
 from usm_rules.lang.builtins import BUILTINS
 from usm_rules.ruledocs import base_spec
-from usm_rules.settings import Flags, engine_options
+from usm_rules.engine import Flags, build_options
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "tests" / "cases" / "heuristics"
@@ -37,7 +37,7 @@ def measure(rule_id: str, tmp_path: Path) -> tuple[int, float, float, list[str]]
     spec["scos"] = [{"id": f"s{i}", "statement": s["text"]} for i, s in enumerate(statements)]
     path = tmp_path / f"{rule_id}.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
-    options = engine_options(Config(path=None, root=str(ROOT)), Flags(as_of=dt.date(2026, 11, 24),
+    options = build_options(Config(path=None, root=str(ROOT)), Flags(as_of=dt.date(2026, 11, 24),
                                                                       select=(rule_id,)))
     findings = run([str(path)], options, load_rules(options)).findings
     flagged = {int(f.pointer.split("/")[2]) for f in findings if f.rule == rule_id}
@@ -61,7 +61,7 @@ def test_labelled_sets_are_big_enough_and_balanced(rule_id: str) -> None:
 
 @pytest.mark.parametrize("rule_id", HEURISTICS)
 def test_precision_and_recall_are_at_least_what_the_rule_states(rule_id: str, tmp_path: Path) -> None:
-    options = engine_options(Config(path=None, root=str(ROOT)), Flags())
+    options = build_options(Config(path=None, root=str(ROOT)), Flags())
     rationale = load_rules(options).metas[rule_id].rationale
     stated = STATED.search(rationale)
     assert stated, f"{rule_id} must state its measured precision and recall in its rationale"

@@ -233,7 +233,6 @@ def test_waivers_file_is_read_once_through_the_bounded_door(tmp_path: Path, monk
     monkeypatch.setattr(files, "read_bounded", lambda path, limit: reads.append(path) or real(path, limit))
     import usm_rules.config as config
 
-    monkeypatch.setattr(config, "read_bounded", files.read_bounded)
     (tmp_path / "w.yaml").write_text(WAIVER, encoding="utf-8")
     assert [w.rule for w in load_waivers(str(tmp_path / "w.yaml"))] == ["USM-010"]
     assert reads == [str(tmp_path / "w.yaml")]

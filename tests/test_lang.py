@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from usm_rules.engine import _identity_index, resolve_parts
+from usm_rules.engine.locate import identity_index as _identity_index, resolve_parts
 from usm_rules.lang.runtime import Hit
 from usm_rules.errors import PolicyError
 from usm_rules.lang.program import compile_sources, instantiate

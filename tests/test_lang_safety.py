@@ -33,7 +33,7 @@ from usm_rules.lang.program import compile_sources, instantiate
 from usm_rules.lang.regex import RegexError, compile_regex
 from usm_rules.lint import lint_paths
 from usm_rules.ruledocs import base_spec
-from usm_rules.settings import Flags, engine_options
+from usm_rules.engine import Flags, build_options
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases" / "lang-safety"
@@ -171,6 +171,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", list(HOSTILE))
 def test_each_text_function_takes_a_hostile_megabyte(shape: str) -> None:
     text = HOSTILE[shape]
@@ -194,52 +195,6 @@ def test_each_text_function_takes_a_hostile_megabyte(shape: str) -> None:
         assert unquoted == text and words[:2] == ["we", "will"]
 
 
-def test_unquoted_scans_each_character_a_bounded_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every search for a closing quote or line end starts after the last one's answer, so the characters
-    searched are at most 7 times the text (one pass per kind of closing character and the newline)."""
-    searched = [0]
-    real = b._next
-
-    def counting(s: str, char: str, i: int, ahead: dict[str, int]) -> int:
-        fresh = ahead.get(char, -1) <= i
-        pos = real(s, char, i, ahead)
-        if fresh:
-            searched[0] += pos - i
-        return pos
-
-    monkeypatch.setattr(b, "_next", counting)
-    for text in ("“" * 100_000, "'a " * 100_000, "“a\n" * 100_000, "\"'“‘«`" * 50_000, "x “y” «z" * 30_000):
-        searched[0] = 0
-        b._unquoted(text)
-        assert searched[0] <= 7 * len(text)
-
-
-def test_unquoted_keeps_its_meaning() -> None:
-    assert b._unquoted('I never hear "we will look" again') == "I never hear   again"
-    assert b._unquoted("don't say 'fast' or “quick”").split() == ["don't", "say", "or"]
-    assert b._unquoted("the provider's 'own' words") == "the provider's   words"
-    assert b._unquoted("“open\nclosed”") == "“open\nclosed”"  # a quote does not run across lines
-    assert b._unquoted("'a'b 'c'") == "'a'b  "  # a closing `'` followed by a letter closes nothing
-    assert b._unquoted(None) is b.MISSING
-
-
-def test_find_phrases_stops_at_its_work_budget_on_a_crafted_list() -> None:
-    """Goods named `a w0` … `a w1999` against a statement that names them all: each `a` could start 2,000
-    phrases. The comparisons are counted and the budget (linear in both sizes) ends it."""
-    goods = [f"a w{k}" for k in range(2000)]
-    text = " ".join(f"a w{k}" for k in range(100_000))
-    with pytest.raises(b.TextTooLarge):
-        b._find_phrases(text, goods, [])
-    assert b._find_phrases(" ".join(f"a w{k}" for k in range(300)), goods[:30], [])[:2] == ["a w0", "a w1"]
-
-
-def test_find_phrases_overlap_filter_is_one_sweep() -> None:
-    found = [(i, i + 2) for i in range(0, 400_000, 4)]
-    blocked = [(i + 1, i + 3) for i in range(0, 400_000, 8)]
-    kept = b._without_overlaps(found, blocked)
-    assert kept == [(i, i + 2) for i in range(4, 400_000, 8)]
-
-
 def test_unique_and_duplicates_count_with_hashing_and_keep_equality() -> None:
     assert b._unique([1, 1.0, True, "1", [1], [True], {"a": 1}, {"a": 1.0}]) == [1, "1", [1], {"a": 1}]
     assert b._duplicates([{"a": [1]}, {"a": [1]}, 2, 2, 2]) == [{"a": [1]}, 2]
@@ -248,6 +203,7 @@ def test_unique_and_duplicates_count_with_hashing_and_keep_equality() -> None:
     assert len(b._unique([{"id": i} for i in range(100_000)])) == 100_000
 
 
+@pytest.mark.slow
 def test_the_default_packs_take_specs_of_hostile_statements(tmp_path: Path) -> None:
     """Every hostile megabyte as an SCO statement, checked by CEMM-005/006/007 (two files: 10 MiB each at most)."""
     paths = []
@@ -257,7 +213,7 @@ def test_the_default_packs_take_specs_of_hostile_statements(tmp_path: Path) -> N
         spec["scos"] = [{"id": shape, "statement": HOSTILE[shape]} for shape in half]
         paths.append(tmp_path / f"hostile-{len(paths)}.json")
         paths[-1].write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    options = engine_options(Config(path=None, root=str(ROOT)),
+    options = build_options(Config(path=None, root=str(ROOT)),
                              Flags(as_of=dt.date(2026, 11, 24), select=("CEMM-005", "CEMM-006", "CEMM-007")))
     result = run([str(p) for p in paths], options, load_rules(options))
     fired = {(f.rule, f.service, f.pointer) for f in result.findings}
@@ -272,7 +228,7 @@ def test_a_crafted_provider_name_costs_a_rule_error_not_minutes(tmp_path: Path) 
     spec["scos"] = [{"id": "s0", "statement": "a " * 100_000 + "will"}]
     path = tmp_path / "crafted.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
-    options = engine_options(Config(path=None, root=str(ROOT)), Flags(as_of=dt.date(2026, 11, 24), select=("CEMM",)))
+    options = build_options(Config(path=None, root=str(ROOT)), Flags(as_of=dt.date(2026, 11, 24), select=("CEMM",)))
     errors = [f.message for f in run([str(path)], options, load_rules(options)).findings if f.rule == "RULE-ERROR"]
     assert len(errors) == 1 and "CEMM-005" in errors[0] and "TextTooLarge" in errors[0]
 
@@ -437,6 +393,7 @@ def _hostile_policy(rnd: random.Random) -> str:
             f'{clauses}  require {_spine(rnd, depth)}\n{message}}}\n')
 
 
+@pytest.mark.slow
 def test_hostile_policy_texts_give_a_program_or_located_policy_errors() -> None:
     rnd = random.Random(20261124)
     outcomes = {"program": 0, "errors": 0}

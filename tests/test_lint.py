@@ -1,6 +1,7 @@
 """`usm-rules lint`: warnings about policies that load but are probably not what their author meant."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,21 @@ def test_guards_the_schema_does_not_decide_are_not_reported(tmp_path: Path) -> N
         '  require sco.metric.unit exists\n  message "{sco.id}: {sco.metric.name}"\n}\n', encoding="utf-8")
     result = lint_paths([str(policy)], run_tests=False)
     assert result.warnings == []
+
+
+def test_every_code_lint_emits_is_declared_with_what_explain_shows() -> None:
+    from usm_rules.lint import CODES
+
+    declared = {info.id: info for info in CODES}
+    assert set(declared) == {"LINT-UNTESTED", "LINT-GUARD", "LINT-UNUSED", "LINT-DUPLICATE", "LINT-MISSING"}
+    for info in CODES:
+        assert info.pack == "lint" and info.title and info.rationale and info.example, info.id
+    emitted = set(re.findall(r'"(LINT-[A-Z]+)"', Path(ROOT / "usm_rules" / "lint.py").read_text(encoding="utf-8")))
+    assert emitted <= set(declared)
+
+
+def test_explain_shows_a_lint_code() -> None:
+    from usm_rules.cli import main
+
+    out = CliRunner().invoke(main, ["explain", "LINT-GUARD"])
+    assert out.exit_code == 0 and "LINT-GUARD" in out.stdout and "when spec.apiVersion" in out.stdout

@@ -1,12 +1,13 @@
-"""`usm-rules test`: policy unit tests beside the policies, their reports, and coverage.
+"""`usm-rules test` end to end: the command, its outputs and exit codes, and the shape of the package.
 
 The built-in packs' own test files (policies/*.test.yaml) run here too: every rule must fire in some case
-and pass in another.
+and pass in another. Each module of `usm_rules/policytest/` has its own test module as well
+(test_policytest_testfile, _specs, _runner, _coverage, _report).
 """
 from __future__ import annotations
 
+import ast
 import json
-import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -14,8 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from usm_rules import policytest
-from usm_rules import cli_authoring
+from usm_rules import cli_authoring, policytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path("tests/cases/authoring")
@@ -105,48 +105,6 @@ def test_output_file_is_written(tmp_path: Path) -> None:
     assert ET.parse(target).getroot().get("failures") == "0"
 
 
-def test_coverage_reports_rules_and_lines_and_min_coverage_fails() -> None:
-    code, out, err = invoke("--coverage", "--min-coverage", "30", str(CASES / "coverage"))
-    assert code == 0, out + err
-    lines = out.splitlines()
-    table = lines[lines.index("Coverage:") + 2:lines.index("Coverage:") + 5]
-    assert [line.split()[0] + " " + " ".join(line.split()[2:]) for line in table] == [
-        "COV-001 yes yes 2/2",
-        "COV-002 NO yes 1/4 14, 15, 16",  # the `when` ran; the require (both lines) and message never did
-        "UNT-001 NO NO 0/1 6",  # a policy without any test file counts, too
-    ]
-    assert "Rules that fire and pass: 1/3 (33.3%); policy lines run: 3/7 (42.9%)" in out
-    code, _, err = invoke("--min-coverage", "40", str(CASES / "coverage"))
-    assert code == 1 and "rule coverage 33.3% is below --min-coverage 40%" in err
-    code, _, err = invoke("--min-line-coverage", "50", str(CASES / "coverage"))
-    assert code == 1 and "line coverage 42.9%" in err
-    code, out, _ = invoke("--coverage", "--format", "json", str(CASES / "coverage"))
-    cov = json.loads(out)["coverage"]
-    assert cov["rule_coverage"] == 33.33
-    assert cov["rules"][1] == {"rule": "COV-002", "file": (CASES / "coverage" / "cov.policy").as_posix(), "line": 10,
-                               "fires": False, "passes": True, "fired_by": [],
-                               "passed_by": [(CASES / "coverage" / "cov.test.yaml").as_posix() + "::clean",
-                                             (CASES / "coverage" / "cov.test.yaml").as_posix() + "::no owner"],
-                               "lines": 4, "lines_hit": 1, "missed_lines": [14, 15, 16]}
-
-
-def test_malformed_test_files_are_located_errors_and_exit_2() -> None:
-    code, out, err = invoke(str(CASES / "malformed"))
-    assert code == 2 and out == ""
-    assert err == (CASES / "malformed" / "expected.txt").read_text(encoding="utf-8")
-
-
-def test_typos_in_rule_ids_are_errors(tmp_path: Path) -> None:
-    (tmp_path / "t.policy").write_text(
-        'rule T-001 {\n  title "t"\n  severity error\n  require spec.metadata.id != "x"\n}\n')
-    (tmp_path / "t.test.yaml").write_text(
-        "as_of: 2026-01-01\ncases:\n  - name: a\n    spec: {}\n    expect: [T-01]\n    expect_not: [U, T-001]\n")
-    code, _, err = invoke(str(tmp_path))
-    assert code == 2
-    assert ":5:14: `T-01` is not a rule of the policies under test; did you mean `T-001`?" in err
-    assert ":6:18: `U` matches no rule of the policies under test" in err
-
-
 def test_no_test_files_and_missing_paths_exit_2(tmp_path: Path) -> None:
     code, _, err = invoke(str(tmp_path))
     assert code == 2 and "no test files" in err
@@ -159,39 +117,6 @@ def test_a_policy_error_exits_2(tmp_path: Path) -> None:
     (tmp_path / "t.test.yaml").write_text("cases:\n  - name: a\n    spec: {}\n    expect_not: ['*']\n")
     code, _, err = invoke(str(tmp_path))
     assert code == 2 and "t.policy:4:16: unknown field `metrc`" in err
-
-
-def test_matching_rules() -> None:
-    """Precise expectations take their finding first; a rule named in `expect` gives no other finding."""
-    from usm_rules.errors import Located
-    from usm_rules.findings import Finding, Severity
-
-    def finding(rule: str, pointer: str) -> tuple[Finding, int]:
-        return Finding(rule, Severity.ERROR, "t", "m", "f", 1, 1, 1, 2, pointer, 0, None, "x"), 0
-
-    where = Located("f", 1, 1, "")
-    bare = policytest.Expectation("A-1", None, None, None, None, None, where)
-    precise = policytest.Expectation("A-1", "/x", None, None, None, None, where)
-    case = policytest.Case("c", "f", 1, 1, [], [bare, precise], [("B", where)], {}, {}, None)  # type: ignore[arg-type]
-    found = [finding("A-1", "/x"), finding("A-1", "/y"), finding("B-1", "/z"), finding("C-1", "/z")]
-    missing, unexpected, matched = policytest.match(case, found)
-    assert missing == [] and [f.rule for f, _ in unexpected] == ["B-1"]
-    assert {(e.pointer, f.pointer) for e, f in matched} == {("/x", "/x"), (None, "/y")}
-    missing, unexpected, _ = policytest.match(case, found[:1] + found[2:] + [finding("A-1", "/q")] * 2)
-    assert missing == [] and [(f.rule, f.pointer) for f, _ in unexpected] == [("B-1", "/z"), ("A-1", "/q")]
-    star = policytest.Case("c", "f", 1, 1, [], [], [("*", where)], {}, {}, None)  # type: ignore[arg-type]
-    assert len(policytest.match(star, found)[1]) == 4
-
-
-def test_discovery_walks_directories_and_skips_hidden_ones(tmp_path: Path) -> None:
-    (tmp_path / ".hidden").mkdir()
-    (tmp_path / ".hidden" / "x.test.yaml").write_text("cases: []\n")
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "b.test.yml").write_text("cases: []\n")
-    (tmp_path / "a" / "b.policy").write_text("")
-    tests, policies = policytest.discover([str(tmp_path)])
-    assert [os.path.relpath(t, tmp_path) for t in tests] == [os.path.join("a", "b.test.yml")]
-    assert [os.path.relpath(p, tmp_path) for p in policies] == [os.path.join("a", "b.policy")]
 
 
 def test_the_authoring_commands_fit_on_the_main_command_group() -> None:
@@ -207,3 +132,13 @@ def test_the_authoring_commands_fit_on_the_main_command_group() -> None:
     assert out.exit_code == 0, out.output
     helps = CliRunner().invoke(group, ["--help"]).output
     assert all(name in helps for name in ("test", "fmt", "lint", "init", "check"))
+
+
+def test_every_module_of_the_package_is_small_and_so_is_every_function() -> None:
+    for path in sorted((ROOT / "usm_rules" / "policytest").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") <= 400, f"{path.name} has more than 400 lines"
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                assert length <= 60, f"{path.name}: {node.name} has {length} lines"

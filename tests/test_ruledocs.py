@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from usm_rules.engine import ENGINE_RULES
+from usm_rules.codes import engine_codes, tool_codes
 from usm_rules.lang.program import compile_sources, read_sources
 from usm_rules.ruledocs import GENERATE_COMMAND, anchor, render_markdown, render_rule
-from usm_rules.settings import builtin_packs
+from usm_rules.engine import builtin_packs
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "rules.md"
@@ -24,18 +24,18 @@ def metas() -> list:
 
 
 def test_committed_docs_match_a_fresh_render(metas: list) -> None:
-    fresh = render_markdown(metas, ENGINE_RULES)
+    fresh = render_markdown(metas, tool_codes())
     committed = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
     assert committed == fresh, (f"docs/rules.md is out of date with the policies; regenerate it with "
                                 f"`{GENERATE_COMMAND}` and commit the result")
 
 
 def test_the_render_does_not_depend_on_rule_order(metas: list) -> None:
-    assert render_markdown(list(reversed(metas)), ENGINE_RULES) == render_markdown(metas, ENGINE_RULES)
+    assert render_markdown(list(reversed(metas)), tool_codes()) == render_markdown(metas, tool_codes())
 
 
 def test_every_help_link_has_its_anchor_and_every_rule_its_examples(metas: list) -> None:
-    text = render_markdown(metas, ENGINE_RULES)
+    text = render_markdown(metas, tool_codes())
     anchors = set(re.findall(r'<a id="([^"]+)"></a>', text))
     for m in metas:
         assert m.help == f"docs/rules.md#{anchor(m.id)}" and anchor(m.id) in anchors
@@ -44,7 +44,7 @@ def test_every_help_link_has_its_anchor_and_every_rule_its_examples(metas: list)
         assert "**Fails on:**" in section and "**Passes on:**" in section and m.rationale in section
         for name in m.params:
             assert f"- `{name}` = `" in section
-    for rule_id in ENGINE_RULES:
+    for rule_id in engine_codes():
         assert f"| `{rule_id}` |" in text
 
 

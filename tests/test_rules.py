@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 from usm_rules.config import Config
-from usm_rules.engine import ENGINE_RULES, load_rules, run
+from usm_rules.codes import engine_codes
+from usm_rules.engine import load_rules, run
 from usm_rules.findings import Finding
 from usm_rules.ruledocs import example_specs
-from usm_rules.settings import Flags, engine_options
+from usm_rules.engine import Flags, build_options
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -37,7 +38,7 @@ RULE_DIRS = sorted(p.name for p in CASES.iterdir() if re.fullmatch(r"[A-Z]+-\d{3
 
 @pytest.fixture(scope="module")
 def engine() -> tuple:
-    options = engine_options(Config(path=None, root=str(ROOT)), Flags(as_of=AS_OF))
+    options = build_options(Config(path=None, root=str(ROOT)), Flags(as_of=AS_OF))
     return options, load_rules(options)
 
 
@@ -75,7 +76,7 @@ def test_rule_fixtures(engine: tuple, rule_id: str) -> None:
     passes = fails.with_name("passes" + fails.suffix)
     base = case / "fails" if fails.is_dir() else case
     found = check(engine, [str(fails)])
-    engine_problems = [f for f in found if f.rule in ENGINE_RULES]
+    engine_problems = [f for f in found if f.rule in engine_codes()]
     assert not engine_problems, "fixtures must be valid specs, or the rules never run on them"
     got = sorted(line_of(f, base) for f in found if f.rule == rule_id)
     expected_file = case / "fails.expected"
@@ -85,7 +86,7 @@ def test_rule_fixtures(engine: tuple, rule_id: str) -> None:
     assert got == expected
     assert got, "the failing fixture must make the rule fire"
     clean = check(engine, [str(passes)])
-    assert not [f for f in clean if f.rule in ENGINE_RULES]
+    assert not [f for f in clean if f.rule in engine_codes()]
     assert [line_of(f, case) for f in clean if f.rule == rule_id] == []
 
 
@@ -109,7 +110,7 @@ def test_rule_examples_fail_and_pass(engine: tuple, rule_id: str, tmp_path: Path
         for i, spec in enumerate(example_specs(fragment)):
             (directory / f"spec-{i}.json").write_text(json.dumps(spec), encoding="utf-8")
         found = check(engine, [str(directory)])
-        assert not [f for f in found if f.rule in ENGINE_RULES], (kind, [f.message for f in found])
+        assert not [f for f in found if f.rule in engine_codes()], (kind, [f.message for f in found])
         mine = [f.message for f in found if f.rule == rule_id]
         if kind == "fail":
             assert mine, f"the `example fail` of {rule_id} does not make it fire"

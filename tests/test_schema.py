@@ -365,6 +365,44 @@ def test_compiler_refuses_keywords_it_does_not_implement():
         S.compile_validator({"$ref": "https://example.com/s.json"})
 
 
+@pytest.mark.parametrize(("ref", "expected"), [
+    ("#", "root"),
+    ("#/$defs/plain", "plain"),
+    ("#/$defs/a~1b", "slash"),  # RFC 6901: `~1` is `/`
+    ("#/$defs/m~0n", "tilde"),  # `~0` is `~`
+    ("#/$defs/~01", "tilde-one"),  # decoded in that order: `~01` is `~1`, not `/`
+    ("#/$defs/", "empty key"),  # an empty token is the key ""
+    ("#/$defs/list/1", "second"),
+])
+def test_resolve_ref_follows_rfc_6901(ref: str, expected: str):
+    root = {"$defs": {"plain": "plain", "a/b": "slash", "m~n": "tilde", "~1": "tilde-one", "": "empty key",
+                      "list": ["first", "second"]}}
+    target = S.resolve_ref(root, ref)
+    assert (target is root) if expected == "root" else target == expected
+
+
+@pytest.mark.parametrize("ref", ["#/$defs/nope", "#/$defs/list/2", "#/$defs/list/01", "#/$defs/list/x",
+                                 "#/$defs/plain/deeper", "#$defs", "https://example.com/s.json", 7])
+def test_resolve_ref_refuses_what_names_nothing(ref: Any):
+    root = {"$defs": {"plain": "plain", "list": ["first", "second"]}}
+    with pytest.raises(LookupError):
+        S.resolve_ref(root, ref)
+
+
+def test_the_validator_and_its_messages_resolve_escaped_refs():
+    root = {"$defs": {"a/b": {"type": "string", "title": "slashed name"}},
+            "type": "object", "properties": {"x": {"$ref": "#/$defs/a~1b"}}}
+    check = S.compile_validator(root)
+    assert check({"x": "s"}) and not check({"x": 1})
+    assert S._describe({"$ref": "#/$defs/Metric"}) == "a mapping"  # the target, its title left out
+
+
+def test_unknown_keys_suggest_the_closest_known_key():
+    data = apply_case({"set": {"scos.0.metirc": {"name": "m"}}})
+    [message] = [v.message for v in S.validate(data) if "metirc" in v.message]
+    assert message.endswith("; did you mean `metric`?")
+
+
 SMALL_SCHEMAS: list[tuple[dict, list[Any]]] = [
     ({"type": "integer"}, [1, 1.0, 1.5, True, False, "1", None, 10**30, float("nan"), float("inf")]),
     ({"type": "number", "minimum": 0, "maximum": 1}, [0, 1, 0.5, -0.1, 1.01, True, float("nan"), "0"]),
@@ -493,6 +531,7 @@ def mutated_specs(draw: Any) -> Any:
     return data
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_specs())
 def test_fast_validator_agrees_with_jsonschema_on_random_mutations(data: Any):

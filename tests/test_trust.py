@@ -112,7 +112,7 @@ def test_an_unreadable_directory_or_file_is_a_spec_read_finding_and_the_rest_is_
     import errno
 
     from usm_rules.engine import run
-    from usm_rules.settings import Flags, builtin_packs, engine_options
+    from usm_rules.engine import Flags, build_options, builtin_packs
     from usm_rules.config import load_config
 
     (tmp_path / "specs" / "locked").mkdir(parents=True)
@@ -134,7 +134,7 @@ def test_an_unreadable_directory_or_file_is_a_spec_read_finding_and_the_rest_is_
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(os, "scandir", scandir)
     monkeypatch.setattr(os, "open", os_open)
-    options = engine_options(load_config(None, start=str(tmp_path)), Flags(use_cache=False))
+    options = build_options(load_config(None, start=str(tmp_path)), Flags(use_cache=False))
     walked = run(["specs"], options)
     named = run(["specs/secret.yaml", "specs/open.yaml"], options)
     reads = {(f.file, f.message) for f in walked.findings if f.rule == "SPEC-READ"}
@@ -208,7 +208,7 @@ def test_ctrl_c_exits_130_with_one_line_and_no_partial_output_file(tmp_path: Pat
 
 
 def test_a_worker_killed_once_is_rechecked_and_one_killed_twice_is_reported(tmp_path: Path) -> None:
-    from usm_rules.workers import check_parallel
+    from usm_rules.engine.workers import check_parallel
 
     parent = os.getpid()
     marker = tmp_path / "killed-once"

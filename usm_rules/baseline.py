@@ -31,10 +31,18 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .config import DocumentChecker, _show, _suggest, canonical_rule_id, is_rule_id, loader_errors, read_user_file
+from .config import DocumentChecker, canonical_rule_id, is_rule_id, loader_errors, read_user_file
+from .config.wording import show as _show
 from .errors import ConfigError, Located
-from .findings import Finding
+from .findings import Finding, RuleInfo, Severity
+from .suggest import did_you_mean
 from .textsafe import visible
+
+CODES = (
+    RuleInfo("BASELINE-STALE", Severity.INFO, "Baseline entry still matches a finding", "engine",
+             "A baseline entry whose finding is gone (for a file this run checked and a rule that ran); refresh the "
+             "baseline with `usm-rules baseline update`.", example="a finding recorded in the baseline, then fixed"),
+)
 
 FORMAT_VERSION = 2
 # About 150 bytes an entry: room for 400,000 entries (10,000 specs with 40 findings each), while reading it
@@ -160,7 +168,7 @@ class _Checker(DocumentChecker):
             return []
         for key in top:
             if key not in _TOP_KEYS:
-                self.err((key,), f"unknown key {_show(key)} in the baseline{_suggest(key, _TOP_KEYS)}")
+                self.err((key,), f"unknown key {_show(key)} in the baseline{did_you_mean(key, _TOP_KEYS)}")
         findings = top.get("findings")
         if type(findings) is not list:
             self.err(("findings",) if "findings" in top else (), "`findings` must be a list of entries")
@@ -196,7 +204,7 @@ class _Checker(DocumentChecker):
         before = len(self.problems)
         for key in item:
             if key not in _ENTRY_KEYS:
-                self.err(where + (key,), f"unknown key {_show(key)} in entry {i + 1}{_suggest(key, _ENTRY_KEYS)}")
+                self.err(where + (key,), f"unknown key {_show(key)} in entry {i + 1}{did_you_mean(key, _ENTRY_KEYS)}")
         missing = [key for key in _ENTRY_KEYS if key not in item]
         if missing:
             self.err(where, f"entry {i + 1} lacks {_keys(missing)}")

@@ -150,7 +150,8 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
     from .engine import run
     from .findings import Severity
     from .reporters import ReportOptions, render_bytes
-    from .settings import Flags, changed_files, engine_options
+    from .engine import Flags, build_options
+    from .engine.discover import changed_files
 
     files_out, terminal = _parse_outputs(outputs, fmt)
     try:
@@ -159,7 +160,7 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
                       ignore=_split(ignore), as_of=as_of, jobs=jobs, use_cache=not no_cache, explain=explain,
                       inline_suppressions=not no_inline_suppressions, waivers=waivers,
                       warn_expiring_within=warn_expiring_within, baseline=baseline)
-        options = engine_options(config, flags)
+        options = build_options(config, flags)
         if changed_since is not None:
             options = dataclasses.replace(options, report_only=changed_files(changed_since, options.root))
         if not paths:
@@ -193,8 +194,7 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
     if terminal:
         click.echo(render_bytes(fmt, result, report_options), nl=False)
     threshold = Severity.parse(fail_on) if fail_on else config.fail_on
-    failing = any(f.severity >= threshold for f in result.active())
-    sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if result.failed(threshold) else EXIT_OK)
 
 
 def _parse_outputs(outputs: tuple[str, ...], fmt: str) -> tuple[list[tuple[str, str]], bool]:
@@ -237,10 +237,10 @@ def _progress_bar() -> Any:
 
 def _rule_set(config_path: str | None, policies: tuple[str, ...], no_builtin: bool) -> Any:
     from .engine import load_rules
-    from .settings import Flags, engine_options
+    from .engine import Flags, build_options
 
     config = _load_config(config_path)
-    options = engine_options(config, Flags(policies=policies, no_builtin=no_builtin))
+    options = build_options(config, Flags(policies=policies, no_builtin=no_builtin))
     return load_rules(dataclasses.replace(options, select=(), ignore=(), pattern_locations={}))
 
 
@@ -259,13 +259,15 @@ def rules(policies: tuple[str, ...], no_builtin: bool, config_path: str | None, 
     except UsmError as err:
         _fail(err)
         return
+    from .codes import lint_codes, tool_codes
+
     if fmt == "markdown":
-        from .engine import ENGINE_RULES
         from .ruledocs import render_markdown
 
-        click.echo(render_markdown(rule_set.metas.values(), ENGINE_RULES), nl=False)
+        click.echo(render_markdown(rule_set.metas.values(), tool_codes()), nl=False)
         return
-    infos = sorted(rule_set.infos.values(), key=lambda r: (r.pack != "engine", r.pack, r.id))
+    order = {"engine": 0, "lint": 2}
+    infos = sorted({**lint_codes(), **rule_set.infos}.values(), key=lambda r: (order.get(r.pack, 1), r.pack, r.id))
     if fmt == "json":
         click.echo(json.dumps([{"id": r.id, "severity": r.severity.label, "title": r.title, "pack": r.pack,
                                 "help": r.help, "tags": list(r.tags)} for r in infos], indent=2))
@@ -286,20 +288,22 @@ def explain(rule_id: str, policies: tuple[str, ...], config_path: str | None) ->
     except UsmError as err:
         _fail(err)
         return
+    from .codes import lint_codes, tool_codes
+    from .ruledocs import render_code, render_rule
+
     rule_id = rule_id.upper()
     info = rule_set.infos.get(rule_id)
     meta = rule_set.metas.get(rule_id)
-    if info is None and meta is None:
-        from .engine import unknown_rule_error
+    code = tool_codes().get(rule_id)
+    if meta is None:
+        if code is None:
+            from .engine import unknown_rule_error
 
-        click.echo(f"usm-rules: {unknown_rule_error(rule_id, set(rule_set.infos) | set(rule_set.metas))}", err=True)
-        sys.exit(EXIT_ERROR)
-    if meta is None:  # a finding of the engine itself
-        click.echo(f"{info.id}: {info.title}\n  severity: {info.severity.label}\n  pack:     {info.pack}\n\n"
-                   f"  {info.rationale}")
+            known = set(rule_set.infos) | set(rule_set.metas) | set(lint_codes())
+            click.echo(f"usm-rules: {unknown_rule_error(rule_id, known)}", err=True)
+            sys.exit(EXIT_ERROR)
+        click.echo(render_code(code), nl=False)
         return
-    from .ruledocs import render_rule
-
     text = render_rule(meta)
     if info is not None and info.severity.label != meta.severity:
         text = text.replace(f"  severity: {meta.severity} (default)",
@@ -325,14 +329,14 @@ def baseline(action: str, file: str, paths: tuple[str, ...], policies: tuple[str
     """
     from . import baseline as baseline_file
     from .engine import run
-    from .settings import Flags, engine_options
+    from .engine import Flags, build_options
 
     if action == "create" and os.path.exists(file):
         click.echo(f"usm-rules: `{file}` exists; use `usm-rules baseline update {file}` to rewrite it", err=True)
         sys.exit(EXIT_ERROR)
     try:
         config = _load_config(config_path)
-        options = dataclasses.replace(engine_options(config, Flags(policies=policies, as_of=as_of)), baseline=None)
+        options = dataclasses.replace(build_options(config, Flags(policies=policies, as_of=as_of)), baseline=None)
         result = run(list(paths or (".",)), options)
         _write_output(file, baseline_file.render(result.findings, __version__).encode("utf-8"),
                       _inputs(result, options, config))

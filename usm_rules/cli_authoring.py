@@ -105,13 +105,9 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, write: bool) -> None:
     Without an option the formatted text is printed. Exit status: 0 done (or, with --check, nothing would
     change), 1 with --check when some file would change, 2 a file is not a valid policy.
     """
-    import difflib
-
     from .errors import UsmError
-    from .files import TEXT_FILE_LIMIT, FileRefused, read_text
     from .lang.formatter import format_source
-    from .lint import policy_files
-    from .textsafe import visible
+    from .policyfiles import policy_files
 
     if write and (check or diff):
         click.echo("usm-rules: --write cannot be combined with --check or --diff", err=True)
@@ -120,16 +116,8 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, write: bool) -> None:
     errors: list[str] = []
     changed: list[str] = []
     for path in files:
-        try:
-            if path == "-":
-                source = sys.stdin.buffer.read(TEXT_FILE_LIMIT + 1).decode("utf-8")
-            else:
-                source = read_text(path)
-        except FileRefused as err:
-            errors.append(f"{visible(path)}:1:1: cannot read policy file: {err.reason}")
-            continue
-        except UnicodeDecodeError as err:
-            errors.append(f"{visible(path)}:1:1: policy file is not valid UTF-8 (byte {err.start})")
+        source = _read_policy(path, errors)
+        if source is None:
             continue
         try:
             formatted = format_source(source, path)
@@ -141,24 +129,7 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, write: bool) -> None:
                 click.echo(formatted, nl=False)
             continue
         changed.append(path)
-        if diff:
-            click.echo("".join(difflib.unified_diff(source.splitlines(keepends=True),
-                                                    formatted.splitlines(keepends=True),
-                                                    f"a/{path}", f"b/{path}")), nl=False)
-        if check:
-            click.echo(f"would reformat {path}")
-        elif write:
-            if path == "-":
-                click.echo(formatted, nl=False)
-                continue
-            try:
-                _write(path, formatted)
-            except UsmError as err:
-                errors.append(err.render())
-                continue
-            click.echo(f"reformatted {path}")
-        elif not diff:
-            click.echo(formatted, nl=False)
+        _show_change(path, source, formatted, check, diff, write, errors)
     for error in errors:
         click.echo(error, err=True)
     if check or write:
@@ -168,6 +139,48 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, write: bool) -> None:
     if errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FAIL if check and changed else EXIT_OK)
+
+
+def _read_policy(path: str, errors: list[str]) -> str | None:
+    """A policy's text (`-`: standard input), through the bounded reader; None after noting why not."""
+    from .files import TEXT_FILE_LIMIT, FileRefused, read_text
+    from .textsafe import visible
+
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read(TEXT_FILE_LIMIT + 1).decode("utf-8")
+        return read_text(path)
+    except FileRefused as err:
+        errors.append(f"{visible(path)}:1:1: cannot read policy file: {err.reason}")
+    except UnicodeDecodeError as err:
+        errors.append(f"{visible(path)}:1:1: policy file is not valid UTF-8 (byte {err.start})")
+    return None
+
+
+def _show_change(path: str, source: str, formatted: str, check: bool, diff: bool, write: bool,
+                 errors: list[str]) -> None:
+    """What `fmt` does with a file whose layout changes: a diff, a `would reformat`, a rewrite, or the text."""
+    import difflib
+
+    from .errors import UsmError
+
+    if diff:
+        click.echo("".join(difflib.unified_diff(source.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                                                f"a/{path}", f"b/{path}")), nl=False)
+    if check:
+        click.echo(f"would reformat {path}")
+    elif write:
+        if path == "-":
+            click.echo(formatted, nl=False)
+            return
+        try:
+            _write(path, formatted)
+        except UsmError as err:
+            errors.append(err.render())
+            return
+        click.echo(f"reformatted {path}")
+    elif not diff:
+        click.echo(formatted, nl=False)
 
 
 # -- lint ---------------------------------------------------------------------------------------------------
@@ -191,11 +204,11 @@ def lint(paths: tuple[str, ...], strict: bool, no_tests: bool, no_builtin: bool,
     from .config import load_config
     from .errors import UsmError
     from .lint import lint_paths
-    from .settings import Flags, engine_options
+    from .engine import Flags, build_options
 
     try:
         config = load_config(config_path, start=os.getcwd())
-        options = engine_options(config, Flags(no_builtin=no_builtin))
+        options = build_options(config, Flags(no_builtin=no_builtin))
         targets = list(paths) or [os.path.relpath(p) for p in options.policy_files
                                   if not _is_builtin(p)] or ["."]
         result = lint_paths(targets, context_policies=options.policy_files, run_tests=not no_tests)

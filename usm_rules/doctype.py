@@ -13,9 +13,19 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .findings import RuleInfo, Severity
 from .textsafe import visible
 
 __all__ = ["API_VERSION", "KIND", "NearMiss", "is_spec", "near_miss", "edit_distance"]
+
+CODES = (
+    RuleInfo("SPEC-SKIPPED", Severity.WARNING, "Document that looks like a spec is one", "engine",
+             "A document is checked only when it says `apiVersion: usm/v1` and `kind: ServiceSpecification`. One "
+             "that comes close (our kind with another `apiVersion`, or our `apiVersion` with a `kind` within two "
+             "edits of `ServiceSpecification`) is skipped with this warning, at the key to fix, so that a typo or an "
+             "old format never leaves a spec unchecked in silence.",
+             example="`kind: ServiceSpecifcation`, or `apiVersion: usm/v2`"),
+)
 
 API_VERSION = "usm/v1"
 KIND = "ServiceSpecification"

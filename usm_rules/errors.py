@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .findings import Span
 from .textsafe import mark, printable
 
 
@@ -16,6 +17,11 @@ class Located:
     message: str
     length: int = 1
     source_line: str | None = None
+
+    @property
+    def span(self) -> Span:
+        """The place as the one span type the project uses (findings, suppressions, waivers)."""
+        return Span(self.line, self.column, self.line, self.column + max(1, self.length))
 
     def render(self) -> str:
         # File names, messages and source lines come from anyone's files: shown through `printable`, so no

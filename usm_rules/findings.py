@@ -36,7 +36,8 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class RuleInfo:
-    """What reporters and `usm-rules rules` need to know of a rule."""
+    """What reporters, `usm-rules rules` and `explain` know of a code the tool can emit: a pack rule (pack =
+    the policy's name), a finding of the engine itself (pack "engine") or a policy lint (pack "lint")."""
 
     id: str
     severity: Severity
@@ -45,6 +46,7 @@ class RuleInfo:
     rationale: str = ""
     help: str = ""
     tags: tuple[str, ...] = ()
+    example: str = ""  # engine and lint codes: what makes it appear (pack rules keep theirs in the policy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,10 @@ class Finding:
     # Other places that explain the finding, e.g. the anchor of a node reached through a YAML alias:
     # (span, message) pairs in the same file.
     related: tuple[tuple[Span, str], ...] = ()
+
+    @property
+    def span(self) -> Span:
+        return Span(self.line, self.column, self.end_line, self.end_column)
 
     @property
     def path(self) -> str:
@@ -192,4 +198,9 @@ class RunResult:
         return s
 
     def active(self) -> list[Finding]:
+        """The findings that no inline suppression, waiver or baseline accepted."""
         return [f for f in self.findings if f.suppressed is None]
+
+    def failed(self, threshold: Severity = Severity.ERROR) -> bool:
+        """Whether an active finding is at or above `threshold` (what makes `check` exit 1)."""
+        return any(f.severity >= threshold for f in self.findings if f.suppressed is None)

@@ -37,6 +37,7 @@ __all__ = [
     "compile_validator",
     "is_valid",
     "path_text",
+    "resolve_ref",
     "schema",
     "schema_text",
     "validate",
@@ -114,6 +115,41 @@ def _fast_validator() -> Check:
     return _FAST
 
 
+# ---------------------------------------------------------------------------------------------- references
+
+
+def resolve_ref(root: Any, ref: Any) -> Any:
+    """The node of `root` that a local `$ref` names: `#` is the root, `#/$defs/metric` a JSON Pointer.
+
+    RFC 6901: the pointer is split at `/`, then in each token `~1` becomes `/` and `~0` becomes `~` (in that
+    order, so `~01` is the key `~1`); an empty token is the key "" and a token indexes a list as a decimal
+    number. The one resolver of the project (the fast validator, its messages and the policy checker's
+    types all use it). LookupError, saying why, when the reference is not local or names nothing.
+    """
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        raise LookupError(f"only local references (#/...) are supported, got {ref!r}")
+    pointer = ref[1:]
+    if not pointer:
+        return root
+    if not pointer.startswith("/"):
+        raise LookupError(f"reference {ref!r} is not a JSON Pointer (it must start with `#/`)")
+    target = root
+    for token in pointer[1:].split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        try:
+            if isinstance(target, list):
+                if not token.isdigit() or (token.startswith("0") and token != "0"):
+                    raise LookupError
+                target = target[int(token)]
+            elif isinstance(target, dict):
+                target = target[token]
+            else:
+                raise LookupError
+        except (LookupError, ValueError):
+            raise LookupError(f"reference {ref!r} does not resolve") from None
+    return target
+
+
 # ---------------------------------------------------------------------------------------------- compiler
 
 
@@ -161,6 +197,10 @@ def _is_integer(x: Any) -> bool:
     return isinstance(x, int) or (isinstance(x, float) and x.is_integer())
 
 
+# JSON Schema's `type` tests. Not the policy runtime's TYPE_TESTS (lang/runtime.py), although both say the same
+# of every value the loader produces (booleans are not numbers, `3.0` is an integer): these use JSON Schema's
+# names (`array`) and must agree with jsonschema, the reference validator, on any Python value (`isinstance`,
+# `numbers.Number`), while the runtime's tests sit on the hot path of every rule and test exact types.
 _TYPE_TESTS: dict[str, Check] = {
     "object": lambda x: isinstance(x, dict),
     "array": lambda x: isinstance(x, list),
@@ -328,15 +368,10 @@ class _Compiler:
         return lambda x: all(c(x) for c in every)
 
     def _ref(self, ref: str, where: str) -> Check:
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            raise SchemaCompileError(f"{where}: only local references (#/...) are supported, got {ref!r}")
-        target: Any = self.root
-        for token in filter(None, ref[1:].split("/")):
-            token = token.replace("~1", "/").replace("~0", "~")
-            try:
-                target = target[int(token)] if isinstance(target, list) else target[token]
-            except (KeyError, IndexError, ValueError, TypeError):
-                raise SchemaCompileError(f"{where}: reference {ref!r} does not resolve") from None
+        try:
+            target = resolve_ref(self.root, ref)
+        except LookupError as err:
+            raise SchemaCompileError(f"{where}: {err}") from None
         return self.node(target, ref)
 
     def _object(self, s: dict, where: str, strict: bool) -> Check:
@@ -650,10 +685,8 @@ def _describe(s: Any) -> str:
         return "one of " + ", ".join(_json_word(v) for v in s["enum"])
     if "$ref" in s and "type" not in s:
         try:
-            target: Any = schema()
-            for token in filter(None, s["$ref"][1:].split("/")):
-                target = target[token.replace("~1", "/").replace("~0", "~")]
-        except (KeyError, TypeError):
+            target = resolve_ref(schema(), s["$ref"])
+        except LookupError:
             return "a valid value"
         if isinstance(target, dict):
             target = {k: v for k, v in target.items() if k != "title"}
@@ -733,7 +766,7 @@ def _unknown_keys(error: Any, parts: tuple[str | int, ...], renamed: dict[int, d
     patterns = list(sch.get("patternProperties", {}))
     originals = renamed.get(id(instance), {})
     where = path_text(parts)
-    import difflib  # only needed to explain an invalid document
+    from .suggest import did_you_mean  # only needed to explain an invalid document
 
     out = []
     for key in instance:
@@ -742,12 +775,7 @@ def _unknown_keys(error: Any, parts: tuple[str | int, ...], renamed: dict[int, d
         if key in originals:
             out.append(Violation(parts, f"unknown key {_key_text(originals[key])} in {where}: keys must be strings"))
             continue
-        message = f"unknown key {_key_word(key)} in {where}"
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or [
-            k for k in known if k.lower() == key.lower()
-        ][:1]
-        if close:
-            message += f"; did you mean `{close[0]}`?"
+        message = f"unknown key {_key_word(key)} in {where}{did_you_mean(key, known)}"
         out.append(Violation(parts + (key,), message))
     return out
 

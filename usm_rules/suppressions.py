@@ -14,6 +14,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .findings import RuleInfo, Severity, Span
+
+CODES = (
+    RuleInfo("SUPPRESSION-UNUSED", Severity.WARNING, "Inline suppression is used", "engine",
+             "A `# usm-rules: ignore[...]` comment that suppresses nothing would hide a future finding nobody "
+             "decided to accept; remove it.", example="`# usm-rules: ignore[USM-010]` on a line with no USM-010 finding"),
+    RuleInfo("SUPPRESSION-INVALID", Severity.WARNING, "Inline suppression is well-formed", "engine",
+             "A suppression must be readable, name known rules, and give a reason when the config requires one "
+             "(`[suppressions] require_reason`).", example="`# usm-rules: ignore[USM-01O]`"),
+)
+
 _COMMENT = re.compile(r"(?:^|\s)#\s*usm-rules:\s*(ignore-file|ignore)\s*\[([^\]]*)\]\s*(.*)$")
 _MENTION = re.compile(r"#\s*usm-rules:")
 _HASH = re.compile(r"(?:^|(?<=\s))#")
@@ -21,9 +32,7 @@ _HASH = re.compile(r"(?:^|(?<=\s))#")
 
 @dataclass
 class Suppression:
-    line: int  # the comment's line
-    column: int  # the `#`
-    end_column: int
+    span: Span  # the comment, from its `#`
     file_level: bool
     own_line: bool  # the comment stands alone on its line (so it covers the next line)
     rules: tuple[str, ...]
@@ -35,14 +44,12 @@ class Suppression:
             return False
         if self.file_level:
             return True
-        return line == self.line or (self.own_line and line == self.line + 1)
+        return line == self.span.line or (self.own_line and line == self.span.line + 1)
 
 
 @dataclass
 class Malformed:
-    line: int
-    column: int
-    end_column: int
+    span: Span
     message: str
 
 
@@ -106,7 +113,7 @@ def scan(text: str, *, json: bool = False) -> tuple[list[Suppression], list[Malf
         match = _COMMENT.search(line)
         if match is None:
             if mention:
-                bad.append(Malformed(number, mention.start() + 1, len(line) + 1,
+                bad.append(Malformed(Span(number, mention.start() + 1, number, len(line) + 1),
                                      "cannot read this `usm-rules:` comment; write "
                                      "`# usm-rules: ignore[RULE-ID] reason` or `ignore-file[RULE-ID] reason`"))
             continue
@@ -114,8 +121,8 @@ def scan(text: str, *, json: bool = False) -> tuple[list[Suppression], list[Malf
         rules = tuple(r.strip() for r in match.group(2).split(",") if r.strip())
         own_line = not line[:hash_at].strip()
         if not rules:
-            bad.append(Malformed(number, hash_at + 1, len(line) + 1, "this suppression names no rule"))
+            bad.append(Malformed(Span(number, hash_at + 1, number, len(line) + 1), "this suppression names no rule"))
             continue
-        found.append(Suppression(number, hash_at + 1, len(line.rstrip()) + 1, match.group(1) == "ignore-file",
-                                 own_line, rules, match.group(3).strip()))
+        found.append(Suppression(Span(number, hash_at + 1, number, len(line.rstrip()) + 1),
+                                 match.group(1) == "ignore-file", own_line, rules, match.group(3).strip()))
     return found, bad

@@ -30,11 +30,25 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .config import (DocumentChecker, _show, _suggest, canonical_rule_id, is_rule_id, loader_errors,
-                     read_user_file)
+from .config import DocumentChecker, canonical_rule_id, is_rule_id, loader_errors, read_user_file
+from .config.wording import show as _show
 from .errors import ConfigError, Located, located
 from .files import TEXT_FILE_LIMIT
+from .findings import RuleInfo, Severity, Span
 from .loader import Limits
+from .suggest import did_you_mean
+
+CODES = (
+    RuleInfo("WAIVER-EXPIRED", Severity.WARNING, "Waiver has not expired", "engine",
+             "An expired waiver no longer suppresses its findings; renew it with a new approval or fix the specs.",
+             example="a waiver with `expires: \"2026-01-31\"` on a run on 2026-02-01"),
+    RuleInfo("WAIVER-EXPIRING", Severity.INFO, "Waiver is not about to expire", "engine",
+             "Announces, with `--warn-expiring-within DAYS`, the waivers in use that expire within that many days.",
+             example="`--warn-expiring-within 30` and a waiver that expires in 10 days"),
+    RuleInfo("WAIVER-UNUSED", Severity.WARNING, "Waiver matches a finding", "engine",
+             "A live waiver that matches no finding, although its rule ran and its file or service was checked, is "
+             "stale; remove it from the waivers file.", example="a waiver for a finding that was fixed"),
+)
 
 _REQUIRED = ("rule", "reason", "approvedBy", "expires")
 _KNOWN = ("rule", "service", "file", "pointer", "reason", "approvedBy", "ticket", "expires")
@@ -54,10 +68,7 @@ class Waiver:
     approved_by: str
     ticket: str | None
     expires: _dt.date
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+    span: Span                # the waiver's entry in the waivers file
     used: bool = False
     # Where the `rule:` value is written (message ""): `dataclasses.replace(w.rule_location, message=...)`.
     rule_location: Located | None = None
@@ -135,7 +146,7 @@ class _Reader(DocumentChecker):
         before = len(self.problems)
         for key in entry:
             if key not in _KNOWN:
-                hint = _suggest(key, _KNOWN) if type(key) is str else ""
+                hint = did_you_mean(key, _KNOWN) if type(key) is str else ""
                 self.err(where + (key,), f"unknown key {_shown_key(key)} in waiver {i + 1}{hint}")
         for key in _REQUIRED:
             if key not in entry:
@@ -176,8 +187,8 @@ class _Reader(DocumentChecker):
             return None
         span, _ = self.doc.locate(where)
         return Waiver(i, canonical_rule_id(entry["rule"]), entry.get("service"), glob, entry.get("pointer"),
-                      entry["reason"], entry["approvedBy"], entry.get("ticket"), expires, span.line, span.column,
-                      span.end_line, span.end_column, rule_location=self.at(where + ("rule",)))
+                      entry["reason"], entry["approvedBy"], entry.get("ticket"), expires, span,
+                      rule_location=self.at(where + ("rule",)))
 
 
 def _project_glob(glob: str) -> str:

@@ -7,7 +7,8 @@ their indentation, and `require`/`when` conditions longer than the line broken a
 `and`/`or`, operators leading. Formatting never changes what the file means (the AST is the same, modulo
 positions) and formatting formatted text changes nothing.
 
-`expr_text` (canonical one-line text of an expression) is also what explain traces show.
+The file is parsed once (parser.parse_policy, comments kept) and printed from its AST; expressions and
+strings are printed by printer.py.
 """
 from __future__ import annotations
 
@@ -16,158 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import nodes as n
+from .printer import AND, EXPR, NOT, OR, encode_string, expr_text, needs_parens, or_operand_ctx
 
 WIDTH = 120  # formatted lines are broken to stay within this where the language allows (as the Python code)
 ITEM = "  "  # indentation of rule items
 CONT = "    "  # extra indentation of a broken condition's continuation lines
-META_KEYWORDS = ("title", "severity", "rationale", "help", "tags", "scope")
 META_COLUMN = len("rationale") + 1  # metadata values start in this column after the item indentation
-
-# Grammar levels, loosest first (see grammar/policy.lark): an expression printed where a tighter level is
-# required gets parentheses.
-EXPR, OR, AND, NOT, CMP, SUM, PROD, UNARY, POSTFIX, ATOM = range(10)
-_COMPARE = frozenset({"==", "!=", "<", "<=", ">", ">="})
-
-
-# -- strings ------------------------------------------------------------------------------------------------
-
-_MUST_ESCAPE_AFTER_BACKSLASH = frozenset({'"', "\\", "n", "t", "\n", "\t"})
-
-
-def encode_string(value: str) -> str:
-    """The canonical STRING token for a value: `"` `\\n` `\\t` escaped; a backslash stays bare where it
-    cannot be read as an escape (so regexes keep reading `"\\d+"`), doubled where it could."""
-    out = ['"']
-    for i, c in enumerate(value):
-        if c == "\\":
-            nxt = value[i + 1] if i + 1 < len(value) else None
-            out.append("\\" if nxt is not None and nxt not in _MUST_ESCAPE_AFTER_BACKSLASH else "\\\\")
-        elif c == '"':
-            out.append('\\"')
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\t":
-            out.append("\\t")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
-
-
-# -- expressions --------------------------------------------------------------------------------------------
-
-def level(e: n.Expr) -> int:
-    """The grammar level an expression needs no parentheses at."""
-    if isinstance(e, n.IfExpr):
-        return EXPR
-    if isinstance(e, n.Binary):
-        if e.op == "or":
-            return OR
-        if e.op == "and":
-            return AND
-        if e.op in ("+", "-"):
-            return SUM
-        if e.op in ("*", "/", "%"):
-            return PROD
-        return CMP
-    if isinstance(e, n.Unary):
-        return NOT if e.op == "not" else UNARY
-    if isinstance(e, n.Quantified):
-        return NOT
-    if isinstance(e, (n.Exists, n.IsType, n.Matches)):
-        return CMP
-    if isinstance(e, (n.Field, n.Index, n.Star)):
-        return POSTFIX
-    return ATOM
-
-
-def _greedy(e: n.Expr) -> bool:
-    """Quantifier bodies and `else` branches run to the end of the expression."""
-    return isinstance(e, (n.Quantified, n.IfExpr))
-
-
-def or_operand_ctx(operand: n.Expr, ctx: int) -> int:
-    """`and` inside `or` is parenthesised although it binds tighter: `a or (b and c)` reads unambiguously."""
-    return NOT if isinstance(operand, n.Binary) and operand.op == "and" else ctx
-
-
-def _not_operand_ctx(operand: n.Expr) -> int:
-    """`not` applies to a path, call, literal or another `not` bare; anything looser gets parentheses:
-    `not (a == b)`, never `not a == b`."""
-    return NOT if isinstance(operand, n.Unary) and operand.op == "not" else POSTFIX
-
-
-def needs_parens(e: n.Expr, ctx: int, tail: bool) -> bool:
-    return level(e) < ctx or (_greedy(e) and not tail)
-
-
-def _literal(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if type(value) is str:
-        return encode_string(value)
-    if type(value) is float:
-        return repr(value)
-    return str(value)
-
-
-def expr_text(e: n.Expr, ctx: int = EXPR, tail: bool = True) -> str:
-    """Canonical one-line source text of an expression, parenthesised for the position it stands in."""
-    if needs_parens(e, ctx, tail):
-        return "(" + _bare(e, True) + ")"
-    return _bare(e, tail)
-
-
-def _bare(e: n.Expr, tail: bool) -> str:
-    if isinstance(e, n.Literal):
-        return _literal(e.value)
-    if isinstance(e, n.ListLit):
-        return "[" + ", ".join(expr_text(x) for x in e.items) + "]"
-    if isinstance(e, n.Name):
-        return e.ident
-    if isinstance(e, n.Call):
-        return e.func + "(" + ", ".join(expr_text(a) for a in e.args) + ")"
-    if isinstance(e, n.Field):
-        return expr_text(e.base, POSTFIX, False) + "." + e.name
-    if isinstance(e, n.Index):
-        return expr_text(e.base, POSTFIX, False) + "[" + expr_text(e.index) + "]"
-    if isinstance(e, n.Star):
-        return expr_text(e.base, POSTFIX, False) + "[*]"
-    if isinstance(e, n.Unary):
-        if e.op == "not":
-            return "not " + expr_text(e.operand, _not_operand_ctx(e.operand), tail)
-        inner = expr_text(e.operand, UNARY, tail)
-        return "-" + ("(" + inner + ")" if inner.startswith("-") else inner)
-    if isinstance(e, n.Binary):
-        op = e.op
-        if op == "or":
-            return (f"{expr_text(e.left, or_operand_ctx(e.left, OR), False)} or "
-                    f"{expr_text(e.right, or_operand_ctx(e.right, AND), tail)}")
-        if op == "and":
-            return f"{expr_text(e.left, AND, False)} and {expr_text(e.right, NOT, tail)}"
-        if op in ("+", "-"):
-            return f"{expr_text(e.left, SUM, False)} {op} {expr_text(e.right, PROD, False)}"
-        if op in ("*", "/", "%"):
-            return f"{expr_text(e.left, PROD, False)} {op} {expr_text(e.right, UNARY, False)}"
-        word = "not in" if op == "notin" else op
-        return f"{expr_text(e.left, SUM, False)} {word} {expr_text(e.right, SUM, False)}"
-    if isinstance(e, n.Exists):
-        return expr_text(e.operand, SUM, False) + " exists"
-    if isinstance(e, n.IsType):
-        return expr_text(e.operand, SUM, False) + (" is not " if e.negated else " is ") + e.type_name
-    if isinstance(e, n.Matches):
-        word = " not matches " if e.negated else " matches "
-        return expr_text(e.operand, SUM, False) + word + expr_text(e.pattern, SUM, False)
-    if isinstance(e, n.Quantified):
-        return f"{e.kind} {e.var} in {expr_text(e.iterable, OR, False)}: {expr_text(e.body, EXPR, tail)}"
-    if isinstance(e, n.IfExpr):
-        return (f"if {expr_text(e.cond, EXPR, False)} then {expr_text(e.then, EXPR, False)} "
-                f"else {expr_text(e.otherwise, EXPR, tail)}")
-    raise AssertionError(f"unknown node {e!r}")
 
 
 # -- breaking long conditions -------------------------------------------------------------------------------
@@ -286,47 +141,17 @@ class _Comment:
 
 @dataclass
 class _Unit:
-    """Something printed on lines of its own: the header, a rule's opening line, an item, a closing brace."""
+    """Something printed on lines of its own: the header, a rule (its `units`: the opening line, each item,
+    the closing brace), an item, a closing brace."""
 
-    kind: str
+    node: Any  # n.Header, n.Rule, an item, or a str: "open" / "close" for a rule's first and last line
     start: int
     end: int
-    payload: Any
     blank_before: bool = False
+    units: list["_Unit"] = field(default_factory=list)  # a rule's
     leading: list[_Comment] = field(default_factory=list)  # own-line comments before it
     internal: list[_Comment] = field(default_factory=list)  # comments inside a unit of several lines
     trailing: list[_Comment] = field(default_factory=list)  # comments after it on its last line
-
-
-_LARK: Any = None
-
-
-def _comment_parser() -> Any:
-    """A Lark parser on the project grammar whose lexer hands comments to a callback (the grammar ignores
-    them); built once per process."""
-    global _LARK
-    if _LARK is None:
-        import lark
-
-        from ..resources import grammar_file
-
-        _LARK = lark.Lark(grammar_file().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True,
-                          maybe_placeholders=False, start=["start"],
-                          lexer_callbacks={"COMMENT": lambda tok: _COMMENTS.append(tok)})
-    return _LARK
-
-
-_COMMENTS: list[Any] = []
-
-
-def _read(source: str) -> tuple[list[tuple], list[Any]]:
-    from .parser import _ToAst
-
-    del _COMMENTS[:]
-    tree = _comment_parser().parse(source)
-    tokens = list(_COMMENTS)
-    del _COMMENTS[:]
-    return _ToAst().transform(tree), tokens
 
 
 def format_source(source: str, path: str = "<policy>") -> str:
@@ -335,45 +160,17 @@ def format_source(source: str, path: str = "<policy>") -> str:
 
     text = source[1:] if source.startswith("\ufeff") else source
     text = text.replace("\r\n", "\n")  # a lone CR may sit inside a string: it is kept
-    parse_policy(text, path)  # raises the located syntax or structure error
-    entries, tokens = _read(text)
+    policy = parse_policy(text, path, keep_comments=True)  # raises the located syntax or structure error
     lines = text.split("\n")
 
     def blank_before(line: int) -> bool:
         return line >= 2 and not lines[line - 2].strip()
 
-    comments = []
-    for tok in tokens:
-        before = lines[tok.line - 1][:tok.column - 1]
-        comments.append(_Comment(tok.line, tok.column, str(tok).rstrip(), not before.strip(),
-                                 blank_before(tok.line)))
-
-    top: list[_Unit] = []
-    for kind, pos, children in entries:
-        unit = _Unit(kind, pos.line, pos.end_line, children, blank_before(pos.line))
-        top.append(unit)
-        if kind == "rule":
-            inner = [_Unit("open", pos.line, pos.line, children[0])]
-            for item_kind, ipos, payload in children[1:]:
-                inner.append(_Unit(item_kind, ipos.line, ipos.end_line, (ipos, payload), blank_before(ipos.line)))
-            inner.append(_Unit("close", pos.end_line, pos.end_line, None, blank_before(pos.end_line)))
-            unit.payload = inner
-    file_trailer: list[_Comment] = []
-    for c in comments:
-        owner = next((u for u in top if u.kind == "rule" and u.start <= c.line <= u.end), None)
-        if owner is not None:
-            _assign(c, owner.payload)
-        else:
-            headers = [u for u in top if u.kind == "header" and u.start <= c.line <= u.end]
-            if headers and not c.own_line:
-                headers[0].trailing.append(c)
-            elif not c.own_line:
-                prior = [u for u in top if u.end <= c.line]
-                (prior[-1].trailing if prior else file_trailer).append(c)
-            else:
-                nxt = next((u for u in top if u.start > c.line), None)
-                (nxt.leading if nxt is not None else file_trailer).append(c)
-
+    comments = [_Comment(c.pos.line, c.pos.column, c.text.rstrip(),
+                         not lines[c.pos.line - 1][:c.pos.column - 1].strip(), blank_before(c.pos.line))
+                for c in policy.comments]
+    top = _units(policy, blank_before)
+    file_trailer = _place_comments(comments, top)
     out: list[str] = []
     for number, unit in enumerate(top):
         if number > 0:
@@ -381,12 +178,12 @@ def format_source(source: str, path: str = "<policy>") -> str:
         _comment_lines(out, unit.leading, "", first_blank=False)
         if unit.leading and unit.blank_before:
             out.append("")
-        if unit.kind == "header":
-            name = str(unit.payload[0])
-            title = " " + encode_string(_decode(unit.payload[1])) if len(unit.payload) > 1 else ""
-            out.append(_with_trailing(f"policy {name}{title}", unit.trailing))
+        if isinstance(unit.node, n.Header):
+            header = unit.node
+            title = "" if header.title is None else " " + encode_string(header.title)
+            out.append(_with_trailing(f"policy {header.name}{title}", unit.trailing))
         else:
-            _rule_lines(out, unit.payload)
+            _rule_lines(out, unit.node.id, unit.units)
     if file_trailer:
         if out and file_trailer[0].blank_before:
             out.append("")
@@ -396,15 +193,46 @@ def format_source(source: str, path: str = "<policy>") -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
-def _decode(token: Any) -> str:
-    from .parser import decode_string
+def _units(policy: n.PolicyFile, blank_before: Any) -> list[_Unit]:
+    """The header and the rules, each rule with a unit per line group: opening line, items, closing brace."""
+    top: list[_Unit] = []
+    if policy.header is not None:
+        pos = policy.header.pos
+        top.append(_Unit(policy.header, pos.line, pos.end_line, blank_before(pos.line)))
+    for rule in policy.rules:
+        pos = rule.pos
+        unit = _Unit(rule, pos.line, pos.end_line, blank_before(pos.line))
+        unit.units.append(_Unit("open", pos.line, pos.line))
+        for item in rule.items:
+            unit.units.append(_Unit(item, item.pos.line, item.pos.end_line, blank_before(item.pos.line)))
+        unit.units.append(_Unit("close", pos.end_line, pos.end_line, blank_before(pos.end_line)))
+        top.append(unit)
+    return top
 
-    return decode_string(str(token))
+
+def _place_comments(comments: list[_Comment], top: list[_Unit]) -> list[_Comment]:
+    """Give each comment to the unit it is printed with; returns those that end the file."""
+    file_trailer: list[_Comment] = []
+    for c in comments:
+        owner = next((u for u in top if isinstance(u.node, n.Rule) and u.start <= c.line <= u.end), None)
+        if owner is not None:
+            _assign(c, owner.units)
+            continue
+        headers = [u for u in top if isinstance(u.node, n.Header) and u.start <= c.line <= u.end]
+        if headers and not c.own_line:
+            headers[0].trailing.append(c)
+        elif not c.own_line:
+            prior = [u for u in top if u.end <= c.line]
+            (prior[-1].trailing if prior else file_trailer).append(c)
+        else:
+            nxt = next((u for u in top if u.start > c.line), None)
+            (nxt.leading if nxt is not None else file_trailer).append(c)
+    return file_trailer
 
 
 def _assign(c: _Comment, units: list[_Unit]) -> None:
     if c.own_line:
-        covering = [u for u in units if u.start < c.line <= u.end and u.kind not in ("open", "close")]
+        covering = [u for u in units if u.start < c.line <= u.end and not isinstance(u.node, str)]
         if covering:
             covering[-1].internal.append(c)
             return
@@ -433,19 +261,18 @@ def _with_trailing(text: str, comments: list[_Comment]) -> str:
     return text + "  " + "  ".join(c.text for c in comments)
 
 
-def _rule_lines(out: list[str], units: list[_Unit]) -> None:
+def _rule_lines(out: list[str], rule_id: str, units: list[_Unit]) -> None:
     for i, unit in enumerate(units):
-        if unit.kind == "open":
-            out.append(_with_trailing(f"rule {unit.payload} {{", unit.trailing))
+        if unit.node == "open":
+            out.append(_with_trailing(f"rule {rule_id} {{", unit.trailing))
             continue
         inside = i > 1  # not the first item
         leading = list(unit.leading)
-        if unit.kind == "close":
+        if unit.node == "close":
             _comment_lines(out, leading, ITEM, first_blank=inside)
             out.append(_with_trailing("}", unit.trailing))
             continue
-        pos, payload = unit.payload
-        lines, before, after = _item_lines(unit.kind, pos, payload, unit.internal)
+        lines, before, after = _item_lines(unit.node, unit.internal)
         leading += before
         if inside and (leading[0].blank_before if leading else unit.blank_before):
             out.append("")
@@ -460,40 +287,41 @@ def _meta(keyword: str, value: str) -> str:
     return ITEM + keyword.ljust(META_COLUMN - 1) + " " + value
 
 
-def _item_lines(kind: str, pos: n.Pos, payload: list, internal: list[_Comment]) -> tuple[list[str], list[_Comment],
-                                                                                        list[_Comment]]:
+def _item_lines(item: n.Item, internal: list[_Comment]) -> tuple[list[str], list[_Comment], list[_Comment]]:
     """(lines, comments to put before, comments to put after) for one rule item."""
     own = [c for c in internal if c.own_line]
     trailing = [c for c in internal if not c.own_line]
-    if kind in ("require", "when"):
-        return layout_condition(kind, payload[0], internal)
-    if kind in ("title", "rationale", "help"):
-        text = _meta(kind, encode_string(_decode(payload[0])))
-    elif kind == "severity":
-        text = _meta(kind, str(payload[0]))
-    elif kind == "severity_if":
-        text = _meta("severity", f"{payload[0]} if {expr_text(payload[1])}")
-    elif kind == "tags":
-        text = _meta(kind, "[" + ", ".join(encode_string(_decode(t)) for t in payload) + "]")
-    elif kind == "scope":
-        text = _meta(kind, str(payload[0]))
-    elif kind == "param":
-        text = f"{ITEM}param {payload[0]} = {expr_text(payload[1])}"
-        if len(text) > WIDTH and isinstance(payload[1], n.ListLit) and payload[1].items:
-            return _filled_list(f"{ITEM}param {payload[0]} = ", payload[1]), own, trailing
-    elif kind == "for":
-        text = f"{ITEM}for {payload[0]} in {expr_text(payload[1])}"
-    elif kind == "let":
-        text = f"{ITEM}let {payload[0]} = {expr_text(payload[1])}"
-    elif kind == "message":
-        text = f"{ITEM}message {encode_string(_decode(payload[0]))}"
-    elif kind == "at":
-        text = f"{ITEM}at {expr_text(payload[0])}"
-    elif kind == "example":
-        return _example_lines(str(payload[0]), str(payload[1])), own, trailing
-    else:
-        raise AssertionError(kind)
-    return [text], own, trailing
+    if isinstance(item, (n.Require, n.When)):
+        return layout_condition(item.KEYWORD, item.cond, internal)
+    if isinstance(item, n.Param):
+        text = f"{ITEM}param {item.name} = {expr_text(item.default)}"
+        if len(text) > WIDTH and isinstance(item.default, n.ListLit) and item.default.items:
+            return _filled_list(f"{ITEM}param {item.name} = ", item.default), own, trailing
+        return [text], own, trailing
+    if isinstance(item, n.Example):
+        return _example_lines(item.kind, item.raw), own, trailing
+    return [_item_line(item)], own, trailing
+
+
+def _item_line(item: n.Item) -> str:
+    """The one line of an item that always takes one."""
+    if isinstance(item, (n.Title, n.Rationale, n.Help)):
+        return _meta(item.KEYWORD, encode_string(item.value))
+    if isinstance(item, (n.Severity, n.Scope)):
+        return _meta(item.KEYWORD, item.value)
+    if isinstance(item, n.SeverityIf):
+        return _meta(item.KEYWORD, f"{item.severity} if {expr_text(item.cond)}")
+    if isinstance(item, n.Tags):
+        return _meta(item.KEYWORD, "[" + ", ".join(encode_string(t) for t in item.values) + "]")
+    if isinstance(item, n.For):
+        return f"{ITEM}for {item.var} in {expr_text(item.iterable)}"
+    if isinstance(item, n.Let):
+        return f"{ITEM}let {item.name} = {expr_text(item.value)}"
+    if isinstance(item, n.Message):
+        return f"{ITEM}message {encode_string(item.text)}"
+    if isinstance(item, n.At):
+        return f"{ITEM}at {expr_text(item.target)}"
+    raise AssertionError(f"unknown item {item!r}")
 
 
 def _filled_list(head: str, e: n.ListLit) -> list[str]:
@@ -536,8 +364,3 @@ def _example_lines(which: str, raw: str) -> list[str]:
     else:
         lines[-1] += '"""'
     return lines
-
-
-def check_formatted(source: str, path: str = "<policy>") -> bool:
-    """True when the file is already in canonical layout."""
-    return format_source(source, path) == source

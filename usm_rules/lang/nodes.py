@@ -1,8 +1,8 @@
 """The policy AST: frozen dataclasses, each carrying the source position it came from."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +164,78 @@ class Template:
     parts: tuple[str | Expr, ...]
 
 
+# -- rule items: one class per item of the grammar (grammar/policy.lark `rule_item`), each with its keyword ----
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    pos: Pos
+    value: str  # decoded (a string) or as written (a severity or scope word)
+
+
+@dataclass(frozen=True, slots=True)
+class Title(_Text):
+    KEYWORD: ClassVar[str] = "title"
+
+
+@dataclass(frozen=True, slots=True)
+class Severity(_Text):
+    KEYWORD: ClassVar[str] = "severity"
+
+
+@dataclass(frozen=True, slots=True)
+class Rationale(_Text):
+    KEYWORD: ClassVar[str] = "rationale"
+
+
+@dataclass(frozen=True, slots=True)
+class Help(_Text):
+    KEYWORD: ClassVar[str] = "help"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope(_Text):
+    KEYWORD: ClassVar[str] = "scope"
+    value_pos: Pos  # where the word after `scope` is written
+
+
+@dataclass(frozen=True, slots=True)
+class Tags:
+    KEYWORD: ClassVar[str] = "tags"
+    pos: Pos
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """`example fail \"\"\"…\"\"\"`: a YAML fragment merged onto a base spec (ruledocs, `usm-rules test`)."""
+
+    KEYWORD: ClassVar[str] = "example"
+    pos: Pos
+    kind: str  # "fail" | "pass" (the parser reports any other word)
+    kind_pos: Pos
+    raw: str  # the token as written, quotes included: the formatter keeps it verbatim but for indentation
+    text: str  # the fragment: common indentation and surrounding blank lines removed
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    KEYWORD: ClassVar[str] = "param"
+    pos: Pos
+    name: str
+    default: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityIf:
+    KEYWORD: ClassVar[str] = "severity"
+    pos: Pos
+    severity: str
+    cond: Expr
+
+
 @dataclass(frozen=True, slots=True)
 class For:
+    KEYWORD: ClassVar[str] = "for"
     pos: Pos
     var: str
     iterable: Expr
@@ -173,18 +243,60 @@ class For:
 
 @dataclass(frozen=True, slots=True)
 class When:
+    KEYWORD: ClassVar[str] = "when"
     pos: Pos
     cond: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Let:
+    KEYWORD: ClassVar[str] = "let"
     pos: Pos
     name: str
     value: Expr
 
 
+@dataclass(frozen=True, slots=True)
+class Require:
+    KEYWORD: ClassVar[str] = "require"
+    pos: Pos
+    cond: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    KEYWORD: ClassVar[str] = "message"
+    pos: Pos
+    text: str  # the decoded string, braces as written (`{{`, `{expr}`)
+    template: Template
+
+
+@dataclass(frozen=True, slots=True)
+class At:
+    KEYWORD: ClassVar[str] = "at"
+    pos: Pos
+    target: Expr
+
+
 Clause = For | When | Let
+Metadata = Title | Severity | Rationale | Help | Tags | Scope
+Item = Metadata | Example | Param | SeverityIf | Clause | Require | Message | At
+METADATA = (Title, Severity, Rationale, Help, Tags, Scope)  # each given at most once per rule
+
+
+def item_expr(item: Item) -> Expr | None:
+    """The expression an item holds (a clause's, a condition, a default, an `at` target), if any."""
+    if isinstance(item, For):
+        return item.iterable
+    if isinstance(item, (When, Require, SeverityIf)):
+        return item.cond
+    if isinstance(item, Let):
+        return item.value
+    if isinstance(item, Param):
+        return item.default
+    if isinstance(item, At):
+        return item.target
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,23 +311,14 @@ class Body:
 
 
 @dataclass(frozen=True, slots=True)
-class Param:
-    pos: Pos
-    name: str
-    default: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class SeverityIf:
-    pos: Pos
-    severity: str
-    cond: Expr
-
-
-@dataclass(frozen=True, slots=True)
 class Rule:
+    """A rule as written (`items`, in source order: what the formatter prints) and as meant (the fields after
+    it, derived from the items by `build_rule`: what the checker and compiler read)."""
+
     pos: Pos
     id: str
+    id_pos: Pos
+    items: tuple[Item, ...]
     title: str | None
     severity: str | None
     rationale: str
@@ -225,14 +328,82 @@ class Rule:
     scope: str  # "spec" | "repository"
     severity_ifs: tuple[SeverityIf, ...]
     bodies: tuple[Body, ...]
-    examples: tuple[tuple[str, str], ...] = ()  # ("fail" | "pass", YAML fragment merged onto a base spec)
-    item_pos: dict[str, Pos] = field(default_factory=dict, compare=False)
+    examples: tuple[tuple[str, str], ...]  # ("fail" | "pass", YAML fragment merged onto a base spec)
+
+    def first(self, kind: type) -> Any:
+        """The first item of this class, or None."""
+        return next((item for item in self.items if isinstance(item, kind)), None)
+
+
+def build_rule(pos: Pos, rule_id: str, id_pos: Pos, items: tuple[Item, ...]) -> Rule:
+    """The rule these items make. The first of each metadata item counts; each `require` closes a check made
+    of the clauses since the previous one, and the first `message` and `at` after it belong to it. What does
+    not fit (a repeated title, a `message` before any `require`, clauses after the last) is left out here and
+    reported by the parser (parser._structure_problems)."""
+    meta: dict[type, Any] = {}
+    for item in items:
+        if isinstance(item, METADATA):
+            meta.setdefault(type(item), item)
+
+    def text(kind: type, default: Any) -> Any:
+        return meta[kind].value if kind in meta else default
+
+    return Rule(pos, rule_id, id_pos, items, text(Title, None), text(Severity, None), text(Rationale, ""),
+                text(Help, ""), meta[Tags].values if Tags in meta else (),
+                tuple(i for i in items if isinstance(i, Param)), text(Scope, "spec"),
+                tuple(i for i in items if isinstance(i, SeverityIf)), _bodies(items),
+                tuple((i.kind, i.text) for i in items if isinstance(i, Example) and i.kind in ("fail", "pass")))
+
+
+def _bodies(items: tuple[Item, ...]) -> tuple[Body, ...]:
+    checks: list[list[Any]] = []  # [clauses, require, message, at] of each check
+    clauses: list[Clause] = []  # read since the last `require`
+    current: list[Any] | None = None  # the check a `message` or `at` may still join
+    for item in items:
+        if isinstance(item, (For, When, Let)):
+            current = None
+            clauses.append(item)
+        elif isinstance(item, Require):
+            current = [tuple(clauses), item, None, None]
+            checks.append(current)
+            clauses = []
+        elif isinstance(item, Message) and current is not None and current[2] is None:
+            current[2] = item
+        elif isinstance(item, At) and current is not None and current[3] is None:
+            current[3] = item
+    return tuple(Body(require.pos, body_clauses, require.cond, message.template if message is not None else None,
+                      at.target if at is not None else None) for body_clauses, require, message, at in checks)
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """`policy name "title"`."""
+
+    pos: Pos
+    name: str
+    title: str | None  # None: no title written
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A `# …` comment (kept only when the parser is asked to: the formatter prints them)."""
+
+    pos: Pos
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
 class PolicyFile:
     path: str
     source: str
-    name: str
-    title: str
+    header: Header | None
     rules: tuple[Rule, ...]
+    comments: tuple[Comment, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.header.name if self.header is not None else ""
+
+    @property
+    def title(self) -> str:
+        return (self.header.title or "") if self.header is not None else ""

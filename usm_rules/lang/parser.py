@@ -1,8 +1,15 @@
-"""Policy text -> AST (the only importer of lark). Syntax errors become located messages with a caret."""
+"""Policy text -> AST (nodes.py), the only importer of lark. Syntax errors become located messages with a
+caret; what the grammar allows but a rule may not have is structure.py's to say.
+
+Most of this module is the transformer, one method per `-> alias` of the grammar (STYLE: one method per
+meaning), which is why it is a little over the house's 400 lines: split, a grammar alternative and the
+node it builds would no longer sit in one place.
+"""
 from __future__ import annotations
 
 import math
-import re
+import textwrap
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +19,8 @@ from lark import Token, Transformer, Tree, v_args
 from ..errors import Located, PolicyError, located
 from ..resources import grammar_file
 from . import nodes as n
+from .strings import Hole, decode_string, template_parts
+from .structure import structure_problems
 
 # Readable names for the grammar's terminals, used in "expected …" messages.
 _TERMINAL_TEXT = {
@@ -26,20 +35,30 @@ _TERMINAL_TEXT = {
     "$END": "the end of the file",
 }
 
-_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
-
 
 @lru_cache(maxsize=1)
 def _lark() -> lark.Lark:
     """The LALR parser, built from the shipped grammar once per process.
 
     Never cached on disk: lark's `cache=` unpickles its file, and building takes ~50 ms, paid only on a
-    cache miss of the compiled program or by the authoring commands (a warm `check` never parses).
+    cache miss of the compiled program or by the authoring commands (a warm `check` never parses). The
+    grammar ignores comments; its lexer still hands each one to `_comment_seen`, which keeps them only for
+    a parse that asked (`keep_comments`).
     """
     from ..files import read_text
 
     return lark.Lark(read_text(str(grammar_file())), parser="lalr", propagate_positions=True,
-                     maybe_placeholders=False, start=["start", "expr"])
+                     maybe_placeholders=False, start=["start", "expr"], lexer_callbacks={"COMMENT": _comment_seen})
+
+
+_COMMENTS = threading.local()  # .sink: the list a parse that keeps comments collects them in, else None
+
+
+def _comment_seen(token: Token) -> Token:
+    sink = getattr(_COMMENTS, "sink", None)
+    if sink is not None:
+        sink.append(n.Comment(_tok_pos(token), str(token)))
+    return token
 
 
 def _pos(meta: Any, line_offset: int = 0, col_offset: int = 0) -> n.Pos:
@@ -57,31 +76,16 @@ def _tok_pos(tok: Token, line_offset: int = 0, col_offset: int = 0) -> n.Pos:
     return n.Pos(line, col, tok.end_line + line_offset, end_col)
 
 
-def decode_string(raw: str) -> str:
-    """The value of a STRING token: quotes removed, `\\"` `\\\\` `\\n` `\\t` decoded.
-
-    Unknown escapes keep their backslash, so regexes read naturally: `"\\d+"` is the regex `\\d+`.
-    """
-    body = raw[1:-1]
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            out.append(_ESCAPES.get(nxt, "\\" + nxt))
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
 class _ToAst(Transformer):
-    """Lark tree -> AST nodes. Positions may be shifted (for expressions parsed out of a message)."""
+    """Lark tree -> AST nodes (nodes.py), one method per `-> alias` of the grammar. Positions may be shifted
+    (for expressions parsed out of a message). Problems in messages' `{expressions}` are collected in
+    `problems`."""
 
-    def __init__(self, line_offset: int = 0, col_offset: int = 0) -> None:
+    def __init__(self, path: str = "", source: str = "", line_offset: int = 0, col_offset: int = 0) -> None:
         super().__init__()
+        self.path = path
+        self.source = source
+        self.problems: list[Located] = []
         self.lo = line_offset
         self.co = col_offset
 
@@ -104,17 +108,14 @@ class _ToAst(Transformer):
     def string(self, meta: Any, children: list) -> n.Literal:
         return n.Literal(self._p(meta), decode_string(str(children[0])))
 
-    @v_args(meta=True)
-    def true(self, meta: Any, children: list) -> n.Literal:
-        return n.Literal(self._p(meta), True)
+    def _constant(value: Any):  # type: ignore[misc]  # noqa: N805 - builds a method, in the class body
+        @v_args(meta=True)
+        def build(self: "_ToAst", meta: Any, children: list) -> n.Literal:
+            return n.Literal(self._p(meta), value)
 
-    @v_args(meta=True)
-    def false(self, meta: Any, children: list) -> n.Literal:
-        return n.Literal(self._p(meta), False)
+        return build
 
-    @v_args(meta=True)
-    def null(self, meta: Any, children: list) -> n.Literal:
-        return n.Literal(self._p(meta), None)
+    true, false, null = _constant(True), _constant(False), _constant(None)
 
     @v_args(meta=True)
     def list(self, meta: Any, children: list) -> n.ListLit:
@@ -158,21 +159,14 @@ class _ToAst(Transformer):
     def compare(self, meta: Any, children: list) -> n.Binary:
         return n.Binary(self._p(meta), str(children[1]), children[0], children[2])
 
-    @v_args(meta=True)
-    def and_(self, meta: Any, children: list) -> n.Binary:
-        return n.Binary(self._p(meta), "and", children[0], children[1])
+    def _binary(op: str):  # type: ignore[misc]  # noqa: N805 - builds a method, in the class body
+        @v_args(meta=True)
+        def build(self: "_ToAst", meta: Any, children: list) -> n.Binary:
+            return n.Binary(self._p(meta), op, children[0], children[1])
 
-    @v_args(meta=True)
-    def or_(self, meta: Any, children: list) -> n.Binary:
-        return n.Binary(self._p(meta), "or", children[0], children[1])
+        return build
 
-    @v_args(meta=True)
-    def in_(self, meta: Any, children: list) -> n.Binary:
-        return n.Binary(self._p(meta), "in", children[0], children[1])
-
-    @v_args(meta=True)
-    def not_in(self, meta: Any, children: list) -> n.Binary:
-        return n.Binary(self._p(meta), "notin", children[0], children[1])
+    and_, or_, in_, not_in = _binary("and"), _binary("or"), _binary("in"), _binary("notin")
 
     @v_args(meta=True)
     def exists(self, meta: Any, children: list) -> n.Exists:
@@ -203,40 +197,79 @@ class _ToAst(Transformer):
     def if_expr(self, meta: Any, children: list) -> n.IfExpr:
         return n.IfExpr(self._p(meta), children[0], children[1], children[2])
 
-    # rule items are kept as (kind, pos, payload) and grouped by the file builder
-    def _item(kind: str):  # type: ignore[misc]
-        @v_args(meta=True)
-        def build(self: "_ToAst", meta: Any, children: list) -> tuple:
-            return (kind, self._p(meta), children)
-
-        return build
-
-    title = _item("title")
-    severity = _item("severity")
-    severity_if = _item("severity_if")
-    rationale = _item("rationale")
-    help = _item("help")
-    tags = _item("tags")
-    example = _item("example")
-    param = _item("param")
-    scope = _item("scope")
-    for_clause = _item("for")
-    when_clause = _item("when")
-    let_clause = _item("let")
-    require = _item("require")
-    message = _item("message")
-    at = _item("at")
+    # rule items, each its node (grammar/policy.lark `rule_item`)
+    @v_args(meta=True)
+    def title(self, meta: Any, children: list) -> n.Title:
+        return n.Title(self._p(meta), decode_string(str(children[0])))
 
     @v_args(meta=True)
-    def rule(self, meta: Any, children: list) -> tuple:
-        return ("rule", self._p(meta), children)
+    def severity(self, meta: Any, children: list) -> n.Severity:
+        return n.Severity(self._p(meta), str(children[0]))
 
     @v_args(meta=True)
-    def header(self, meta: Any, children: list) -> tuple:
-        return ("header", self._p(meta), children)
+    def severity_if(self, meta: Any, children: list) -> n.SeverityIf:
+        return n.SeverityIf(self._p(meta), str(children[0]), children[1])
 
-    def start(self, children: list) -> list:
-        return children
+    @v_args(meta=True)
+    def rationale(self, meta: Any, children: list) -> n.Rationale:
+        return n.Rationale(self._p(meta), decode_string(str(children[0])))
+
+    @v_args(meta=True)
+    def help(self, meta: Any, children: list) -> n.Help:
+        return n.Help(self._p(meta), decode_string(str(children[0])))
+
+    @v_args(meta=True)
+    def tags(self, meta: Any, children: list) -> n.Tags:
+        return n.Tags(self._p(meta), tuple(decode_string(str(t)) for t in children if t is not None))
+
+    @v_args(meta=True)
+    def example(self, meta: Any, children: list) -> n.Example:
+        raw = str(children[1])
+        text = textwrap.dedent(raw[3:-3]).strip("\n") + "\n"  # without common indentation and blank edges
+        return n.Example(self._p(meta), str(children[0]), self._t(children[0]), raw, text)
+
+    @v_args(meta=True)
+    def param(self, meta: Any, children: list) -> n.Param:
+        return n.Param(self._p(meta), str(children[0]), children[1])
+
+    @v_args(meta=True)
+    def scope(self, meta: Any, children: list) -> n.Scope:
+        return n.Scope(self._p(meta), str(children[0]), self._t(children[0]))
+
+    @v_args(meta=True)
+    def for_clause(self, meta: Any, children: list) -> n.For:
+        return n.For(self._p(meta), str(children[0]), children[1])
+
+    @v_args(meta=True)
+    def when_clause(self, meta: Any, children: list) -> n.When:
+        return n.When(self._p(meta), children[0])
+
+    @v_args(meta=True)
+    def let_clause(self, meta: Any, children: list) -> n.Let:
+        return n.Let(self._p(meta), str(children[0]), children[1])
+
+    @v_args(meta=True)
+    def require(self, meta: Any, children: list) -> n.Require:
+        return n.Require(self._p(meta), children[0])
+
+    @v_args(meta=True)
+    def message(self, meta: Any, children: list) -> n.Message:
+        pos = self._p(meta)
+        token = children[0]
+        return n.Message(pos, decode_string(str(token)), _template(token, pos, self.path, self.source, self.problems))
+
+    @v_args(meta=True)
+    def at(self, meta: Any, children: list) -> n.At:
+        return n.At(self._p(meta), children[0])
+
+    @v_args(meta=True)
+    def rule(self, meta: Any, children: list) -> n.Rule:
+        rule_id = children[0]
+        return n.build_rule(self._p(meta), str(rule_id), self._t(rule_id), tuple(children[1:]))
+
+    @v_args(meta=True)
+    def header(self, meta: Any, children: list) -> n.Header:
+        return n.Header(self._p(meta), str(children[0]), decode_string(str(children[1])) if len(children) > 1 else None)
 
 
 # Trees that are not expressions: they do not count towards the nesting limit.
@@ -328,7 +361,7 @@ def parse_expression(text: str, path: str, source: str, line: int, column: int) 
     problems = _limit_problems(tree, path, source, line - 1, column - 1)
     if problems:
         raise PolicyError(problems)
-    return _ToAst(line - 1, column - 1).transform(tree)
+    return _ToAst(path, source, line - 1, column - 1).transform(tree)
 
 
 def _embedded_error(err: Any, path: str, source: str, line: int, column: int) -> Located:
@@ -339,169 +372,53 @@ def _embedded_error(err: Any, path: str, source: str, line: int, column: int) ->
     return located(path, source, line + e_line - 1, e_col, "cannot read the expression in this message", 1)
 
 
-_INTERP = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-
-
 def _template(tok: Token, pos: n.Pos, path: str, source: str, problems: list[Located]) -> n.Template:
-    """Split a message into text and `{expr}` parts; `{{` and `}}` are literal braces.
-
-    Interpolations are found in the raw token text so that their columns are exact in error messages.
-    """
-    raw_body = str(tok)[1:-1]
+    """A message's text and `{expr}` parts (strings.template_parts), each expression parsed where it stands."""
     parts: list[str | n.Expr] = []
-    text: list[str] = []
-    last = 0
-    for m in _INTERP.finditer(raw_body):
-        text.append(decode_string('"' + raw_body[last:m.start()] + '"'))
-        last = m.end()
-        token = m.group(0)
-        col = tok.column + 1 + m.start()  # column of the brace in the source
-        if token == "{{":
-            text.append("{")
-        elif token == "}}":
-            text.append("}")
-        elif m.group(1) is None:
-            problems.append(located(path, source, tok.line, col,
-                                    "unmatched brace in message; write `{{` or `}}` for a literal brace"))
-        elif not m.group(1).strip():
-            problems.append(located(path, source, tok.line, col, "empty `{}` in message", 2))
-        else:
-            if text:
-                parts.append("".join(text))
-                text = []
+    pieces, troubles = template_parts(str(tok), tok.line, tok.column)
+    problems.extend(located(path, source, line, column, message, length) for line, column, message, length in troubles)
+    for piece in pieces:
+        if isinstance(piece, Hole):
             try:
-                parts.append(parse_expression(decode_string('"' + m.group(1) + '"'), path, source, tok.line, col + 1))
+                parts.append(parse_expression(piece.text, path, source, piece.line, piece.column))
             except PolicyError as err:
                 problems.extend(err.problems)
-    text.append(decode_string('"' + raw_body[last:] + '"'))
-    if any(text):
-        parts.append("".join(text))
-    return n.Template(pos, tuple(p for p in parts if p != ""))
+        else:
+            parts.append(piece)
+    return n.Template(pos, tuple(parts))
 
 
-def _dedent(text: str) -> str:
-    """A triple-quoted example without its common indentation and surrounding blank lines."""
-    import textwrap
+def parse_policy(source: str, path: str, *, keep_comments: bool = False) -> n.PolicyFile:
+    """Parse one policy file; raise PolicyError with every structural problem found.
 
-    return textwrap.dedent(text).strip("\n") + "\n"
-
-
-def _build_rule(pos: n.Pos, children: list, path: str, source: str, problems: list[Located]) -> n.Rule | None:
-    rule_id_tok: Token = children[0]
-    items = children[1:]
-    meta: dict[str, Any] = {}
-    item_pos: dict[str, n.Pos] = {}
-    params: list[n.Param] = []
-    examples: list[tuple[str, str]] = []
-    severity_ifs: list[n.SeverityIf] = []
-    bodies: list[n.Body] = []
-    scope = "spec"
-    clauses: list[n.Clause] = []
-    current: dict[str, Any] | None = None  # the body whose `require` was read last
-
-    def close() -> None:
-        nonlocal current
-        if current is not None:
-            bodies.append(n.Body(current["pos"], tuple(current["clauses"]), current["require"],
-                                 current.get("message"), current.get("at")))
-            current = None
-
-    for kind, ipos, payload in items:
-        if kind in ("title", "rationale", "help", "severity", "tags", "scope"):
-            if kind in meta:
-                problems.append(located(path, source, ipos.line, ipos.column,
-                                        f"`{kind}` is given twice in rule {rule_id_tok}", len(kind)))
-                continue
-            item_pos[kind] = ipos
-            if kind == "tags":
-                meta[kind] = tuple(decode_string(str(t)) for t in payload if t is not None)
-            elif kind == "severity":
-                meta[kind] = str(payload[0])
-            elif kind == "scope":
-                value = str(payload[0])
-                if value not in ("spec", "repository"):
-                    problems.append(located(path, source, ipos.line, ipos.column + 6,
-                                            f"unknown scope `{value}`; expected `spec` or `repository`", len(value)))
-                meta[kind] = value
-                scope = value
-            else:
-                meta[kind] = decode_string(str(payload[0]))
-        elif kind == "example":
-            which = str(payload[0])
-            if which not in ("fail", "pass"):
-                problems.append(located(path, source, ipos.line, ipos.column + 8,
-                                        f"unknown example kind `{which}`; expected `fail` or `pass`", len(which)))
-            else:
-                examples.append((which, _dedent(str(payload[1])[3:-3])))
-        elif kind == "param":
-            params.append(n.Param(ipos, str(payload[0]), payload[1]))
-        elif kind == "severity_if":
-            severity_ifs.append(n.SeverityIf(ipos, str(payload[0]), payload[1]))
-        elif kind in ("for", "when", "let"):
-            close()
-            if kind == "for":
-                clauses.append(n.For(ipos, str(payload[0]), payload[1]))
-            elif kind == "when":
-                clauses.append(n.When(ipos, payload[0]))
-            else:
-                clauses.append(n.Let(ipos, str(payload[0]), payload[1]))
-        elif kind == "require":
-            close()
-            current = {"pos": ipos, "clauses": clauses, "require": payload[0]}
-            clauses = []
-        elif kind in ("message", "at"):
-            if current is None:
-                problems.append(located(path, source, ipos.line, ipos.column,
-                                        f"`{kind}` must follow a `require`", len(kind)))
-            elif kind in current:
-                problems.append(located(path, source, ipos.line, ipos.column,
-                                        f"this `require` already has a `{kind}`", len(kind)))
-            elif kind == "message":
-                current["message"] = _template(payload[0], ipos, path, source, problems)
-            else:
-                current["at"] = payload[0]
-    close()
-    if clauses:
-        last = clauses[-1].pos
-        problems.append(located(path, source, last.line, last.column,
-                                "these clauses are not followed by a `require`", 1))
-    if not bodies:
-        problems.append(located(path, source, pos.line, pos.column,
-                                f"rule {rule_id_tok} has no `require`: it can never fire", 4))
-    for required in ("title", "severity"):
-        if required not in meta:
-            problems.append(located(path, source, rule_id_tok.line, rule_id_tok.column,
-                                    f"rule {rule_id_tok} has no `{required}`", len(str(rule_id_tok))))
-    return n.Rule(pos, str(rule_id_tok), meta.get("title"), meta.get("severity"), meta.get("rationale", ""),
-                  meta.get("help", ""), meta.get("tags", ()), tuple(params), scope, tuple(severity_ifs),
-                  tuple(bodies), tuple(examples), item_pos)
-
-
-def parse_policy(source: str, path: str) -> n.PolicyFile:
-    """Parse one policy file; raise PolicyError with every structural problem found."""
+    With `keep_comments`, the file's comments come with it (PolicyFile.comments, in source order): all the
+    formatter needs to print it.
+    """
     parser = _lark()
+    comments: list[n.Comment] = []
+    _COMMENTS.sink = comments if keep_comments else None
     try:
         tree = parser.parse(source, start="start")
     except lark.exceptions.UnexpectedInput as err:
         raise PolicyError([_syntax_error(err, path, source, parser)]) from None
+    finally:
+        _COMMENTS.sink = None
     problems: list[Located] = []
-    items = []
+    header: n.Header | None = None
+    rules: list[n.Rule] = []
     for item in tree.children:  # a rule over the limits is reported and left out; the others are read
         beyond = _limit_problems(item, path, source)
         if beyond:
             problems.extend(beyond)
+            continue
+        to_ast = _ToAst(path, source)
+        node = to_ast.transform(item)
+        problems.extend(to_ast.problems)
+        if isinstance(node, n.Header):
+            header = node
         else:
-            items.append(_ToAst().transform(item))
-    name, title = "", ""
-    rules: list[n.Rule] = []
-    for kind, pos, children in items:
-        if kind == "header":
-            name = str(children[0])
-            title = decode_string(str(children[1])) if len(children) > 1 else ""
-        else:
-            rule = _build_rule(pos, children, path, source, problems)
-            if rule is not None:
-                rules.append(rule)
+            problems.extend(structure_problems(node, path, source))
+            rules.append(node)
     if problems:
         raise PolicyError(sorted(problems, key=lambda p: (p.line, p.column)))
-    return n.PolicyFile(path, source, name, title, tuple(rules))
+    return n.PolicyFile(path, source, header, tuple(rules), tuple(comments))

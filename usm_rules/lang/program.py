@@ -55,10 +55,11 @@ class Program:
 
 
 def _tool_files() -> list[Path]:
-    """The tool's own compile inputs: the grammar, the schema, and every module of the policy language
-    (parser, checker, compiler, formatter, builtins, runtime, …: a changed compiler never runs a stale
-    program)."""
-    return [grammar_file(), schema_file(), *sorted(Path(__file__).resolve().parent.glob("*.py"))]
+    """The tool's own compile inputs: the grammar, the schema, every module of the policy language (parser,
+    checker, compiler, printer, builtins, runtime, …: a changed compiler never runs a stale program), and
+    schema.py, whose `$ref` resolver gives the checker the types the compiler reads."""
+    here = Path(__file__).resolve().parent
+    return [grammar_file(), schema_file(), *sorted(here.glob("*.py")), here.parent / "schema.py"]
 
 
 def _cache_key(sources: list[tuple[str, str]], explain: bool, coverage: bool) -> bytes | None:
@@ -243,21 +244,6 @@ def _compile_rules(checked: list[tuple[Any, Any, Any]], explain: bool, coverage:
         raise PolicyError(problems) from None
 
 
-def generated_source(paths: list[str]) -> str:
-    """The Python the policies compile to (for `usm-rules explain --source` and debugging)."""
-    from ..schema import schema
-    from .checker import check_policy
-    from .compiler import generate
-    from .parser import parse_policy
-
-    pairs = []
-    for path, text in read_sources(paths):
-        policy = parse_policy(text, path)
-        facts = check_policy(policy, schema())
-        pairs.extend((rule, facts[rule.id]) for rule in policy.rules)
-    return generate(pairs)
-
-
 class ParamError(ValueError):
     """A param value from config that the rule cannot use (a regex RE2 cannot run)."""
 
@@ -305,35 +291,22 @@ class _Runtime:
             raise ParamError(rule_id, param, f"param `{param}` of rule {rule_id}: {err}") from None
 
 
-def _kinds_of(value: Any) -> set[str]:
-    if value is None:
-        return {"null"}
-    if type(value) is bool:
-        return {"boolean"}
-    if type(value) is int:
-        return {"integer", "number"}
-    if type(value) is float:
-        return {"number"}
-    if type(value) is str:
-        return {"string"}
-    if type(value) is list:
-        return {"list"}
-    return {"object"}
-
-
 def param_problem(meta: RuleMeta, name: str, value: Any) -> str | None:
-    """Why `value` cannot stand for param `name` of the rule (None when it can)."""
+    """Why `value` cannot stand for param `name` of the rule (None when it can): its kinds (runtime.kinds_of)
+    must meet those of the param's default."""
+    from .runtime import kinds_of
+
     if name not in meta.params:
         known = ", ".join(sorted(meta.params)) or "none"
         return f"rule {meta.id} has no param `{name}` (its params: {known})"
     expected = set(meta.param_kinds.get(name, ()))
     if not expected:
         return None
-    if not (_kinds_of(value) & expected):
+    if not (kinds_of(value) & expected):
         return f"param `{name}` of rule {meta.id} must be like its default {meta.params[name]!r}, got {value!r}"
     if type(value) is list and type(meta.params[name]) is list and meta.params[name]:
-        want = _kinds_of(meta.params[name][0])
-        if any(not (_kinds_of(v) & want) for v in value):
+        want = kinds_of(meta.params[name][0])
+        if any(not (kinds_of(v) & want) for v in value):
             return f"param `{name}` of rule {meta.id} must be a list like {meta.params[name]!r}, got {value!r}"
     return None
 

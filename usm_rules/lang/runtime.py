@@ -77,7 +77,11 @@ def get(value: Any, key: Any) -> Any:
 def index(value: Any, key: Any) -> Any:
     """`value[key]`: a list position (negative counts from the end), an object key or a map key."""
     if type(value) is list:
-        if type(key) is int and -len(value) <= key < len(value):
+        if type(key) is not int:
+            key = whole_number(key)  # `xs[1.0]` is `xs[1]`; anything else indexes nothing
+            if key is None:
+                return MISSING
+        if -len(value) <= key < len(value):
             return value[key]
         return MISSING
     if type(value) is dict:
@@ -113,7 +117,15 @@ def is_number(v: Any) -> bool:
 
 
 def is_integer(v: Any) -> bool:
+    """As in JSON Schema, a number whose value is whole is an integer, `2.0` as much as `2`."""
     return type(v) is int or (type(v) is float and v.is_integer())
+
+
+def whole_number(v: Any) -> int | None:
+    """`v` as an int where it is an integer (see is_integer), else None."""
+    if type(v) is int:
+        return v
+    return int(v) if type(v) is float and v.is_integer() else None
 
 
 TYPE_TESTS = {
@@ -126,6 +138,19 @@ TYPE_TESTS = {
     "null": lambda v: v is None,
     "missing": lambda v: v is MISSING,
 }
+
+
+def kinds_of(value: Any) -> frozenset[str]:
+    """The kinds a value of a spec, param or policy belongs to: the names of the type tests it passes
+    (`is number`, `is integer`, …: TYPE_TESTS, the one table), with an object also a `map`.
+
+    As in JSON Schema, a number whose value is whole is an integer whatever its notation: `2` and `2.0` are
+    `{"integer", "number"}`, `2.5` is `{"number"}`; booleans are not numbers. The one answer to "what is this
+    value" for the checker (types.of_literal), lint and config's params (`program.param_problem`); here
+    rather than in types.py so that checking config's params on a run from the cache loads no static types.
+    """
+    kinds = frozenset(name for name, test in TYPE_TESTS.items() if name != "missing" and test(value))
+    return kinds | {"map"} if "object" in kinds else kinds
 
 
 def render(value: Any) -> str:

@@ -1,8 +1,18 @@
-"""Static types of policy expressions, derived from the spec JSON Schema."""
+"""Static types of policy expressions, derived from the spec JSON Schema.
+
+A type (Ty) is the set of kinds of value that may stand there, from KINDS. In a type, `integer` means
+whole numbers may stand there and `number` that other numbers may: INT is {integer}, NUM (any number) is
+{integer, number}. `map` is an object with arbitrary keys (`tally`, `map_of`). A value's own kinds are
+another question, answered once by runtime.kinds_of (the type tests it passes: a whole number is both an
+integer and a number there); of_literal turns a value into the type of a literal.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
+
+from ..schema import resolve_ref
+from .runtime import kinds_of
 
 KINDS = frozenset({"null", "boolean", "integer", "number", "string", "list", "object", "map"})
 NUMERIC = frozenset({"integer", "number"})
@@ -39,7 +49,6 @@ BOOL = Ty(frozenset({"boolean"}))
 INT = Ty(frozenset({"integer"}))
 NUM = Ty(NUMERIC)
 STR = Ty(frozenset({"string"}))
-NULL = Ty(frozenset({"null"}))
 
 
 def list_of(item: Ty) -> Ty:
@@ -48,6 +57,24 @@ def list_of(item: Ty) -> Ty:
 
 def map_of(value: Ty) -> Ty:
     return Ty(frozenset({"map"}), item=value)
+
+
+def item_type(t: Ty) -> Ty:
+    """The type of the items of a list of type `t`."""
+    return ANY if t.is_any or t.item is None else t.item
+
+
+def first_item(args: Sequence[Ty]) -> Ty:
+    """The type of an item of the first argument (a builtin's result type, e.g. `first`)."""
+    return item_type(args[0]) if args else ANY
+
+
+def list_of_items(args: Sequence[Ty]) -> Ty:
+    """A list of the items of all the argument lists (a builtin's result type, e.g. `concat`)."""
+    item: Ty | None = None
+    for t in args:
+        item = item_type(t) if item is None else union(item, item_type(t))
+    return list_of(item or ANY)
 
 
 def union(a: Ty, b: Ty) -> Ty:
@@ -59,17 +86,39 @@ def union(a: Ty, b: Ty) -> Ty:
 
 
 def of_literal(value: Any) -> Ty:
-    if value is None:
-        return NULL
-    if type(value) is bool:
-        return BOOL
-    if type(value) is int:
-        return INT
+    """The static type of a literal written in a policy (or a `const`/`enum` value of the schema).
+
+    In a static type, `integer` alone means only whole numbers may stand there and `number` that any number
+    may: an `int` literal is INT, and a literal written with a decimal point or exponent is NUM, because
+    that is what its author meant (a param defaulting to `1.0` accepts 1.5 from config) even where its value
+    is whole. Otherwise the type is the value's kinds (kinds_of).
+    """
     if type(value) is float:
         return NUM
-    if type(value) is str:
-        return STR
-    return ANY
+    if type(value) is int:
+        return INT
+    kinds = kinds_of(value)
+    return Ty(kinds) if kinds else ANY
+
+
+# Which static kinds each type test accepts (the runtime's tests, read statically): `is integer` on a `number`
+# depends on the value; `missing` is no kind of value.
+_TEST_KINDS = {"number": NUMERIC, "integer": frozenset({"integer"}), "string": frozenset({"string"}),
+               "boolean": frozenset({"boolean"}), "list": frozenset({"list"}),
+               "object": frozenset({"object", "map"}), "null": frozenset({"null"}), "missing": frozenset()}
+
+
+def static_type_test(type_name: str, t: Ty) -> bool | None:
+    """Whether `x is <type_name>` holds for every present value of type `t` (True), for none (False), or
+    depends on the value (None); None too for a name that is no type test."""
+    wanted = _TEST_KINDS.get(type_name)
+    if wanted is None or t.is_any:
+        return None
+    if type_name == "integer" and "number" in t.kinds:
+        return None  # a number may be whole
+    if t.kinds <= wanted:
+        return True
+    return False if not (t.kinds & wanted) else None
 
 
 def from_kind_spec(spec: str) -> Ty:
@@ -94,14 +143,10 @@ class SchemaTypes:
         self.root = root
 
     def resolve(self, node: Any) -> Any:
+        """The node a chain of `$ref`s leads to (at most 50 steps: the schema is ours, and finite)."""
         seen = 0
         while isinstance(node, dict) and "$ref" in node and seen < 50:
-            ref = node["$ref"]
-            target: Any = self.root
-            for part in ref.lstrip("#/").split("/"):
-                if part:
-                    target = target[part]
-            node = target
+            node = resolve_ref(self.root, node["$ref"])
             seen += 1
         return node
 

@@ -39,34 +39,36 @@ def _escape_char(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def _attr(text: str) -> str:
-    """Text from a spec, a policy or a file name, as one line of XML 1.0 characters."""
+def xml_text(text: str) -> str:
+    """Text from a spec, a policy or a file name, as one line of XML 1.0 characters: the one escaping of text
+    bound for XML (`usm-rules test --format junit` uses it too); ElementTree then escapes the markup."""
     return _NOT_XML.sub(_escape_char, printable(text))
 
 
 def _line(f: Finding) -> str:
-    return f"{_attr(ci_path(f.path))}:{f.line}:{f.column}: {f.severity.label} {_attr(f.message)}"
+    return f"{xml_text(ci_path(f.path))}:{f.line}:{f.column}: {f.severity.label} {xml_text(f.message)}"
 
 
 def _suite(parent: ET.Element, name: str, titles: dict[str, str], findings: list[Finding]) -> tuple[int, int]:
     by_rule: dict[str, list[Finding]] = {}
     for f in findings:
         by_rule.setdefault(f.rule, []).append(f)
-    suite = ET.SubElement(parent, "testsuite", {"name": _attr(name)})
+    suite = ET.SubElement(parent, "testsuite", {"name": xml_text(name)})
     failures = 0
     for rule_id in sorted(titles):
-        case = ET.SubElement(suite, "testcase", {"classname": _attr(name),
-                                                 "name": _attr(f"{rule_id} {titles[rule_id]}".rstrip())})
+        case = ET.SubElement(suite, "testcase", {"classname": xml_text(name),
+                                                 "name": xml_text(f"{rule_id} {titles[rule_id]}".rstrip())})
         reported = by_rule.get(rule_id, [])
         active = [f for f in reported if f.suppressed is None]
         waived = [f for f in reported if f.suppressed is not None]
         if active:
             failures += 1
-            failure = ET.SubElement(case, "failure", {"message": _attr(active[0].message), "type": _attr(rule_id)})
+            failure = ET.SubElement(case, "failure", {"message": xml_text(active[0].message),
+                                                      "type": xml_text(rule_id)})
             failure.text = "\n".join(_line(f) for f in active)
         if waived:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(f"{_line(f)} (suppressed: {_attr(f.suppressed)})" for f in waived)
+            out.text = "\n".join(f"{_line(f)} (suppressed: {xml_text(f.suppressed)})" for f in waived)
     tests = len(titles)
     # Counts go after the children are known; ElementTree keeps attributes in insertion order.
     suite.set("tests", str(tests))

@@ -25,7 +25,7 @@ def split_lines(text: str, path: str) -> list[str]:
 
 
 def _decode(data: bytes) -> str:
-    from ..loader import _decode as decode_spec  # the loader's own BOM / UTF-16 / UTF-32 detection
+    from ..loader import decode_text as decode_spec  # the loader's own BOM / UTF-16 / UTF-32 detection
 
     text, problem = decode_spec(data)
     if problem is not None:  # still show the lines before (and around) the bad bytes the finding is about

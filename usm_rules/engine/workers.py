@@ -13,26 +13,38 @@ import signal
 from collections import deque
 from typing import Any, Callable, Iterable, TypeVar
 
+from ..findings import RuleInfo, Severity
+
 T = TypeVar("T")
 
-_STATE: dict[str, Any] = {}
+CODES = (
+    RuleInfo("CHECK-ABORTED", Severity.ERROR, "File was checked to the end", "engine",
+             "The worker process checking this file (`--jobs`) ended abnormally twice (killed, out of memory or "
+             "crashed): the file was not checked, and the rest of the run went on.",
+             example="a worker killed by the kernel's out-of-memory killer, twice on the same file"),
+)
+
+# In a worker process only: the function that checks one file, handed over when the worker starts (a forked
+# worker inherits it; nothing is pickled).
+_WORKER_CHECK: list[Callable[[str], Any]] = []
 
 
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _start_worker(check: Callable[[str], Any]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent alone handles Ctrl-C
+    _WORKER_CHECK[:] = [check]
 
 
 def _call(batch: list[str]) -> list[Any]:
-    check = _STATE["check"]
+    check = _WORKER_CHECK[0]
     return [check(path) for path in batch]
 
 
-def _executor(jobs: int) -> Any:
+def _executor(jobs: int, check: Callable[[str], Any]) -> Any:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_ignore_interrupts)
+                               initializer=_start_worker, initargs=(check,))
 
 
 def _stop(pool: Any) -> None:
@@ -46,14 +58,13 @@ def check_parallel(files: list[str], jobs: int, check: Callable[[str], T], on_re
     file that could not be checked because its worker died twice."""
     from concurrent.futures.process import BrokenProcessPool
 
-    _STATE["check"] = check
     chunk = max(1, min(256, len(files) // (jobs * 8) or 1))
     todo = iter([files[i:i + chunk] for i in range(0, len(files), chunk)])
     pending: deque = deque()
     unfinished: list[str] = []  # files of batches that a lost worker took down with it
     broken = False
     done = 0
-    pool = _executor(jobs)
+    pool = _executor(jobs, check)
 
     def submit_next() -> None:
         nonlocal broken
@@ -86,12 +97,13 @@ def check_parallel(files: list[str], jobs: int, check: Callable[[str], T], on_re
             submit_next()
     finally:
         _stop(pool)
-    _recheck(unfinished, on_result, on_lost)
+    _recheck(unfinished, check, on_result, on_lost)
     if progress and unfinished:
         progress(len(files), len(files))
 
 
-def _recheck(files: Iterable[str], on_result: Callable[[Any], None], on_lost: Callable[[str, str], None]) -> None:
+def _recheck(files: Iterable[str], check: Callable[[str], Any], on_result: Callable[[Any], None],
+             on_lost: Callable[[str, str], None]) -> None:
     """Check each file alone in a fresh single worker; a file whose worker dies again is lost."""
     from concurrent.futures.process import BrokenProcessPool
 
@@ -99,7 +111,7 @@ def _recheck(files: Iterable[str], on_result: Callable[[Any], None], on_lost: Ca
     try:
         for path in files:
             if pool is None:
-                pool = _executor(1)
+                pool = _executor(1, check)
             try:
                 result = pool.submit(_call, [path]).result()
             except BrokenProcessPool:

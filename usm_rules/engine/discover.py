@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable
 
-from .files import os_reason
-from .textsafe import visible
+from ..errors import UsageError
+from ..files import os_reason
+from ..textsafe import visible
 
 ALWAYS_EXCLUDED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", "__pycache__",
                                   ".mypy_cache", ".pytest_cache"})
@@ -151,3 +152,46 @@ def discover(paths: Iterable[str], include: tuple[str, ...], exclude: tuple[str,
                 seen.add(f)
                 out.files.append(f)
     return out
+
+
+# -- files changed since a git ref (--changed-since) --------------------------------------------------------
+
+def _git(args: list[str], cwd: str, what: str) -> bytes:
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False,
+                              stdin=subprocess.DEVNULL)
+    except OSError as err:
+        raise UsageError(f"--changed-since needs git: {err.strerror or err}") from None
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip()
+        raise UsageError(f"--changed-since {what}: git says: {visible(said) or 'failed'}")
+    return done.stdout
+
+
+def changed_files(ref: str, root: str) -> frozenset[str]:
+    """Project paths (see discovery.project_path) of the files changed since `ref` — committed, staged and
+    unstaged — and of new untracked files.
+
+    The ref comes from the command line or a CI variable, so it is first resolved to a commit with
+    `--end-of-options` (a ref such as `--output=FILE` can never reach git as an option), and only the
+    resolved hash is passed on."""
+    shown = visible(ref)
+    if not ref or ref.startswith("-") or "\0" in ref:
+        raise UsageError(f"--changed-since `{shown}` is not a git revision")
+    here = os.getcwd()
+    top = _git(["rev-parse", "--show-toplevel"], here, shown).decode("utf-8", "surrogateescape").strip()
+    try:
+        found = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], here, shown)
+    except UsageError as err:
+        if "needs git" in err.text:
+            raise
+        found = b""
+    commit = found.decode("ascii", "replace").strip()
+    if not commit or not all(c in "0123456789abcdef" for c in commit):
+        raise UsageError(f"--changed-since `{shown}` is not a commit of the git repository here")
+    names = _git(["diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", commit, "--"], top, shown)
+    names += _git(["ls-files", "-z", "--others", "--exclude-standard", "--full-name"], top, shown)
+    return frozenset(project_path(os.path.join(top, os.fsdecode(name)), root)
+                     for name in names.split(b"\0") if name)

@@ -1,0 +1,137 @@
+"""The post-passes over a run's findings, in order: inline suppressions, waivers, baseline.
+
+Each is a function `list[Finding] -> list[Finding]` made for one run (`suppression_pass`, `waiver_pass`,
+`baseline_pass`): it marks the findings it accepts as suppressed (they stay in JSON and SARIF) and adds the
+findings about itself (an unused suppression, an expired waiver, a stale baseline entry). A pass reports an
+exception as unused only when this run could have used it: its rule ran and its file or service was checked.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Iterable
+
+from ..codes import engine_codes
+from ..findings import Finding, Span
+from ..suggest import did_you_mean
+from ..textsafe import visible
+from .bind import RuleSet
+from .locate import FileId, file_finding
+
+Pass = Callable[[list[Finding]], list[Finding]]
+
+
+def _emit(rule: str, file: FileId, message: str, span: Span, key: str) -> Finding:
+    return file_finding(engine_codes()[rule], file, message, span, key)
+
+
+def suppression_pass(commented: Iterable[Any], rules: RuleSet, require_reason: bool) -> Pass:
+    """Inline `# usm-rules: ignore[...]` comments; `commented` are the FileResults of files that have some."""
+    by_file = {r.file.identity: (r.file, r.suppressions, r.malformed) for r in commented if r.file is not None}
+    known = set(rules.metas) | set(engine_codes())
+
+    def apply(findings: list[Finding]) -> list[Finding]:
+        if not by_file:
+            return findings
+        out = [_suppressed_inline(f, by_file.get(f.path), require_reason) for f in findings]
+        for file, sups, malformed in by_file.values():
+            for bad in malformed:
+                out.append(_emit("SUPPRESSION-INVALID", file, bad.message, bad.span,
+                                 f"{bad.span.line}:{bad.message}"))
+            for sup in sups:
+                out.extend(_suppression_findings(file, sup, rules, known, require_reason))
+        return out
+
+    return apply
+
+
+def _suppressed_inline(f: Finding, entry: Any, require_reason: bool) -> Finding:
+    if entry is None or f.suppressed is not None:
+        return f
+    for sup in entry[1]:
+        if require_reason and not sup.reason:
+            continue
+        if sup.covers(f.rule, f.line):
+            sup.used.add(f.rule)
+            return dataclasses.replace(f, suppressed=f"inline: {sup.reason}" if sup.reason else "inline")
+    return f
+
+
+def _suppression_findings(file: FileId, sup: Any, rules: RuleSet, known: set[str],
+                          require_reason: bool) -> list[Finding]:
+    where, line = sup.span, sup.span.line
+    if require_reason and not sup.reason:
+        return [_emit("SUPPRESSION-INVALID", file, "this suppression gives no reason, and the config requires one",
+                      where, f"{line}:reason")]
+    out = []
+    for rule in sup.rules:
+        if rule not in known:
+            out.append(_emit("SUPPRESSION-INVALID", file, f"`{visible(rule)}` is not a known rule"
+                             f"{did_you_mean(rule, sorted(known))}", where, f"{line}:{rule}"))
+        elif (rule in rules.severities or rule in engine_codes()) and rule not in sup.used:
+            scope = "this file" if sup.file_level else "this line"
+            out.append(_emit("SUPPRESSION-UNUSED", file, f"nothing on {scope} is suppressed by `ignore[{rule}]`",
+                             where, f"{line}:{rule}"))
+    return out
+
+
+def waiver_pass(waivers: list[Any], source: FileId, rules: RuleSet, checked: list[FileId], services: set[str],
+                as_of: Any, warn_within: int | None) -> Pass:
+    """Waivers from `source`: live ones suppress what they match; expired, unused and expiring ones are
+    reported. `checked` and `services` are the files and service ids this run reported on."""
+    def could_have_matched(w: Any) -> bool:
+        # pre-commit passes a few files; --select and --changed-since narrow a run
+        if w.rule not in rules.severities and w.rule not in engine_codes():
+            return False
+        if w.service is not None:
+            return w.service in services
+        return any(w.could_match_file(f.identity) for f in checked)
+
+    def apply(findings: list[Finding]) -> list[Finding]:
+        out = [_waived(f, waivers, as_of) for f in findings]
+        for w in waivers:
+            where = (Span(w.span.line, w.span.column, w.span.line, w.span.column + 1), f"{w.index}")
+            days = (w.expires - as_of).days
+            if days < 0:
+                out.append(_emit("WAIVER-EXPIRED", source, f"{w.describe()} expired on {w.expires.isoformat()}: "
+                                 "its findings are reported again", *where))
+            elif not w.used and could_have_matched(w):
+                out.append(_emit("WAIVER-UNUSED", source, f"{w.describe()} matches no finding", *where))
+            elif w.used and warn_within is not None and days <= warn_within:
+                out.append(_emit("WAIVER-EXPIRING", source, f"{w.describe()} expires in {days} day"
+                                 f"{'' if days == 1 else 's'} ({w.expires.isoformat()})", *where))
+        return out
+
+    return apply
+
+
+def _waived(f: Finding, waivers: list[Any], as_of: Any) -> Finding:
+    if f.suppressed is not None:
+        return f
+    for w in waivers:
+        if w.matches(f.rule, f.service, f.path, f.pointer):
+            w.used = True
+            if w.expires >= as_of:
+                return dataclasses.replace(f, suppressed=w.note())
+    return f
+
+
+def baseline_pass(baseline: Any, source: FileId, rules: RuleSet, checked: set[str]) -> Pass:
+    """Mark the findings the baseline accepts (a baseline counts: several findings may share a fingerprint),
+    and report entries that nothing matched, for files this run checked and rules that ran."""
+    from ..baseline import stale_message
+
+    def apply(findings: list[Finding]) -> list[Finding]:
+        out: list[Finding] = []
+        # Sorted, so that when there are more findings of a fingerprint than baselined, the later ones are new.
+        for f in sorted(findings, key=Finding.sort_key):
+            if f.suppressed is None and baseline.take(f.fingerprint):
+                f = dataclasses.replace(f, suppressed="baseline")
+            out.append(f)
+        for entry, left in baseline.remaining():
+            if entry.rule not in rules.infos or entry.file not in checked:
+                continue  # its rule did not run, or its file was not part of this run (pre-commit, --changed-since)
+            where = entry.location
+            out.append(_emit("BASELINE-STALE", source, stale_message(entry, left), where.span, entry.fingerprint))
+        return out
+
+    return apply

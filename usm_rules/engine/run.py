@@ -1,0 +1,207 @@
+"""The run: policies, waivers and baseline first (a problem with any of them stops the run before a spec is
+read), then every file (in this process or in workers), then repository rules, then the post-passes.
+
+What each checked file leaves behind is folded into the run at once, so memory grows with the findings, not
+with the number of files. No printing, no exiting: problems are raised as UsmError, findings returned.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from .. import __version__
+from ..codes import engine_codes
+from ..errors import ConfigError, Located, UsageError
+from ..findings import Finding, RunResult
+from ..textsafe import visible
+from .bind import RuleSet, load_rules, unknown_rule_error
+from .check import FileResult, RepoEntry, check_file
+from .discover import discover, project_path, project_root
+from .locate import FileId, file_finding
+from .options import EngineOptions
+from .passes import baseline_pass, suppression_pass, waiver_pass
+
+Progress = Callable[[int, int], None]
+
+
+def run(paths: list[str], options: EngineOptions, rules: RuleSet | None = None,
+        progress: Progress | None = None) -> RunResult:
+    """Check every file under `paths` with the rules in force (loaded from `options` unless given)."""
+    if rules is None:
+        rules = load_rules(options)
+    if rules.empty:
+        raise UsageError("no rule is in force, so nothing would be checked: " + _why_no_rules(options, rules))
+    root = options.root or project_root(None)
+    waivers = _load_waivers(options, rules) if options.waivers else None
+    baseline = _load_baseline(options) if options.baseline else None
+    with _cyclic_gc_paused():
+        return _Run(options, rules, root, progress).go(paths, waivers, baseline)
+
+
+class _GcPause:
+    """Specs, node trees and findings hold no reference cycles, so reference counting frees them; the cyclic
+    collector would only re-scan every live node tree again and again (measured: ~40% of load time). Counted,
+    so that runs in several threads resume it only when the last one ends, and only if it was on before."""
+
+    lock = threading.Lock()
+    runs = 0
+    was_enabled = True
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    import gc
+
+    with _GcPause.lock:
+        if _GcPause.runs == 0:
+            _GcPause.was_enabled = gc.isenabled()
+            gc.disable()
+        _GcPause.runs += 1
+    try:
+        yield
+    finally:
+        with _GcPause.lock:
+            _GcPause.runs -= 1
+            if _GcPause.runs == 0 and _GcPause.was_enabled:
+                gc.enable()
+
+
+def _why_no_rules(options: EngineOptions, rules: RuleSet) -> str:
+    if not options.policy_files:
+        return "no policy is loaded (built-in packs switched off and no --policy or config `policies`)"
+    if not rules.metas:
+        return f"the policies loaded ({', '.join(visible(p) for p in options.policy_files)}) define no rule"
+    return "every rule is switched off by `select`, `ignore` or `severity = \"off\"`"
+
+
+def _load_waivers(options: EngineOptions, rules: RuleSet) -> list[Any]:
+    """The waivers, read before any spec, so that a waiver naming a rule nothing defines stops the run."""
+    import dataclasses
+
+    from ..waivers import load_waivers
+
+    assert options.waivers is not None
+    waivers = load_waivers(options.waivers)
+    known = set(rules.metas) | set(engine_codes())
+    problems = []
+    for w in waivers:
+        if w.rule not in known:
+            where = w.rule_location or Located(options.waivers, w.span.line, w.span.column, "")
+            problems.append(dataclasses.replace(where, message=f"waiver {w.index + 1}: "
+                                                + unknown_rule_error(w.rule, known)))
+    if problems:
+        raise ConfigError(problems)
+    return waivers
+
+
+def _load_baseline(options: EngineOptions) -> Any:
+    """The baseline, read before any spec, so that a malformed one stops the run at once."""
+    from ..baseline import Baseline
+
+    assert options.baseline is not None
+    return Baseline.load(options.baseline)
+
+
+@dataclass
+class _Run:
+    options: EngineOptions
+    rules: RuleSet
+    root: str
+    progress: Progress | None
+    findings: list[Finding] = field(default_factory=list)
+    entries: list[RepoEntry] = field(default_factory=list)
+    commented: list[FileResult] = field(default_factory=list)  # files with `# usm-rules:` comments
+    services: set[str] = field(default_factory=set)
+    specs: int = 0
+    skipped: int = 0
+
+    def fold(self, r: FileResult) -> None:
+        self.findings.extend(r.findings)
+        self.entries.extend(r.repo_specs)
+        self.services.update(r.services)
+        self.specs += r.specs
+        self.skipped += r.skipped
+        if r.suppressions or r.malformed:
+            r.findings, r.repo_specs = [], []
+            self.commented.append(r)
+
+    def file_id(self, path: str) -> FileId:
+        return FileId(path, project_path(path, self.root))
+
+    def go(self, paths: list[str], waivers: list[Any] | None, baseline: Any) -> RunResult:
+        found = discover(paths, self.options.include, self.options.exclude, self.root)
+        files = [self.file_id(f) for f in found.files]
+        for path, reason in found.unreadable:
+            unreadable = self.file_id(path)
+            self.fold(_alone("SPEC-READ", unreadable, f"cannot read `{unreadable.shown}`: {reason}"))
+        self.check_files(files)
+        self.findings.extend(self.repository_findings())
+        reported = [f for f in files if self.reported(f.identity)]
+        for apply in self.passes(reported, waivers, baseline):
+            self.findings = apply(self.findings)
+        self.findings.sort(key=Finding.sort_key)
+        return RunResult(self.findings, len(reported) + len(found.unreadable), self.specs, self.skipped,
+                         self.rules.infos, __version__, notices=found.notices + list(self.rules.notices),
+                         inputs=tuple(f.path for f in files if f.path != "-"))
+
+    def reported(self, identity: str) -> bool:
+        return self.options.report_only is None or identity in self.options.report_only
+
+    def check_files(self, files: list[FileId]) -> None:
+        import gc
+
+        keep_repo = bool(self.rules.repo_rules)
+        jobs = max(1, self.options.jobs)
+        if jobs > 1 and len(files) >= 2 * jobs and all(f.path != "-" for f in files):
+            from .workers import check_parallel
+
+            by_path = {f.path: f for f in files}
+
+            def lost(path: str, reason: str) -> None:
+                self.fold(_alone("CHECK-ABORTED", by_path[path], f"`{by_path[path].shown}` was not checked: {reason}"))
+
+            check_parallel([f.path for f in files], jobs,
+                           lambda p: check_file(by_path[p], self.rules, self.options, keep_repo), self.fold, lost,
+                           self.progress)
+            return
+        for i, f in enumerate(files):
+            self.fold(check_file(f, self.rules, self.options, keep_repo))
+            if i % 4096 == 4095:
+                gc.collect()  # in case some cycle (a rule's exception traceback) was made after all
+            if self.progress:
+                self.progress(i + 1, len(files))
+
+    def repository_findings(self) -> list[Finding]:
+        from .repository import run_repository_rules
+
+        found = run_repository_rules(self.rules, self.entries, self.documents_of)
+        return [f for f in found if self.reported(f.path)]
+
+    def documents_of(self, file: FileId) -> dict[int, Any] | None:
+        """A checked file's documents, read again (bounded): repository findings are located one file at a time."""
+        from ..files import FileRefused, read_bounded
+        from ..loader import Limits, load_bytes
+
+        limits = self.options.limits or Limits()
+        try:
+            data = (self.options.stdin or b"") if file.path == "-" else read_bounded(file.path, limits.max_bytes)
+        except FileRefused:
+            return None
+        return {d.index: d for d in load_bytes(data, file.path, limits).documents}
+
+    def passes(self, reported: list[FileId], waivers: list[Any] | None, baseline: Any) -> list[Any]:
+        out = [suppression_pass(self.commented, self.rules, self.options.require_suppression_reason)]
+        if waivers is not None and self.options.waivers:
+            out.append(waiver_pass(waivers, self.file_id(self.options.waivers), self.rules, reported, self.services,
+                                   self.options.as_of, self.options.warn_expiring_within))
+        if baseline is not None and self.options.baseline:
+            out.append(baseline_pass(baseline, self.file_id(self.options.baseline), self.rules,
+                                     {f.identity for f in reported}))
+        return out
+
+
+def _alone(rule: str, file: FileId, message: str) -> FileResult:
+    """The result of a file that could not be checked at all: one finding at its first line."""
+    return FileResult([file_finding(engine_codes()[rule], file, message)], file=file)
