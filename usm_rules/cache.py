@@ -9,11 +9,11 @@ disk error is ordinary. Nothing here prints, and nothing here unpickles or unmar
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from pathlib import Path
 
+from .digest import sha256
 from .files import kind_problem, os_reason
 from .textsafe import visible
 
@@ -110,7 +110,7 @@ def _trust_problem(info: os.stat_result) -> str | None:
 
 def pack_entry(key: bytes, payload: bytes) -> bytes:
     """The bytes of a cache entry holding `payload` under `key`."""
-    return _MAGIC + hashlib.sha256(key).digest() + hashlib.sha256(payload).digest() + payload
+    return _MAGIC + sha256(key).digest() + sha256(payload).digest() + payload
 
 
 def unpack_entry(data: bytes, key: bytes) -> bytes | None:
@@ -118,10 +118,10 @@ def unpack_entry(data: bytes, key: bytes) -> bytes | None:
     if len(data) < _HEADER or not data.startswith(_MAGIC):
         return None
     key_at, sum_at = len(_MAGIC), len(_MAGIC) + _DIGEST
-    if data[key_at:sum_at] != hashlib.sha256(key).digest():
+    if data[key_at:sum_at] != sha256(key).digest():
         return None
     payload = data[_HEADER:]
-    if data[sum_at:_HEADER] != hashlib.sha256(payload).digest():
+    if data[sum_at:_HEADER] != sha256(payload).digest():
         return None
     return payload
 

@@ -8,6 +8,7 @@ so nothing the tool prints is undocumented.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from .findings import RuleInfo
@@ -43,3 +44,27 @@ def lint_codes() -> dict[str, RuleInfo]:
 def tool_codes() -> dict[str, RuleInfo]:
     """The codes the tool emits on its own, beside pack rules: the engine's findings and the policy lints."""
     return {**engine_codes(), **lint_codes()}
+
+
+class CodeTable(Mapping):
+    """The codes that can appear in a run: the rules in force, then the engine's own codes, which are looked
+    up only when something asks for one (a clean pre-commit run never needs their modules)."""
+
+    def __init__(self, rules: dict[str, RuleInfo]) -> None:
+        self._rules = rules
+
+    def _all(self) -> dict[str, RuleInfo]:
+        return {**engine_codes(), **self._rules}
+
+    def __getitem__(self, key: str) -> RuleInfo:
+        found = self._rules.get(key)
+        return found if found is not None else engine_codes()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rules or key in engine_codes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())

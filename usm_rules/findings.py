@@ -112,11 +112,11 @@ def fingerprint(rule: str, file: str, pointer: str, value: Any, document: int = 
     re-ordered keys, comments) keeps the fingerprint, while changing the value itself makes a new one. The
     document index keeps two documents of one file apart.
     """
-    import hashlib  # only runs that have findings pay for it
+    from .digest import sha256  # only runs that have findings pay for it
 
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     parts = (rule, file, pointer, canonical) if document == 0 else (rule, file, pointer, canonical, str(document))
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8"))
+    digest = sha256("\x1f".join(parts).encode("utf-8"))
     return digest.hexdigest()[:32]
 
 

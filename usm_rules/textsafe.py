@@ -15,13 +15,58 @@ when a printer gets stricter) use `visible`.
 from __future__ import annotations
 
 import re
+from functools import cached_property
+from typing import Any
 
 # C0 controls; then DEL, C1 controls, the bidi marks, embeddings, overrides and isolates, the zero-width
 # characters, the Unicode line and paragraph separators, the BOM / zero-width no-break space, and lone surrogates.
 _C0, _C0_BUT_TAB = "\x00-\x1f", "\x00-\x08\x0a-\x1f"
 _OTHERS = "\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff"
-_UNSAFE = re.compile(f"[{_C0}{_OTHERS}]")
-_UNSAFE_KEEP_TAB = re.compile(f"[{_C0_BUT_TAB}{_OTHERS}]")
+# `##` + a short word + `[`: a command anywhere in a log line for GitHub (`##[`), Azure (`##vso[`), TeamCity.
+_LOG_COMMAND = "#(?=#[A-Za-z]{0,16}\\[)"
+
+
+class _Patterns:
+    """Compiled on first use: most runs print only plain ASCII, which the fast paths below answer unaided
+    (compiling these at import cost a pre-commit run about 1.5 ms)."""
+
+    @cached_property
+    def unsafe(self) -> re.Pattern:
+        return re.compile(f"[{_C0}{_OTHERS}]")
+
+    @cached_property
+    def unsafe_keep_tab(self) -> re.Pattern:
+        return re.compile(f"[{_C0_BUT_TAB}{_OTHERS}]")
+
+    @cached_property
+    def unsafe_in_log(self) -> re.Pattern:
+        return re.compile(f"[{_C0}{_OTHERS}]|{_LOG_COMMAND}")
+
+    @cached_property
+    def unsafe_in_log_keep_tab(self) -> re.Pattern:
+        return re.compile(f"[{_C0_BUT_TAB}{_OTHERS}]|{_LOG_COMMAND}")
+
+    @cached_property
+    def beyond_c0(self) -> re.Pattern:
+        # What `printable` escapes beyond C0: for serialisers that escape C0 themselves (JSON) and must escape
+        # the rest; only ever found inside JSON strings, where a `\\uXXXX` escape keeps the value.
+        return re.compile(f"[{_OTHERS}]|{_LOG_COMMAND}")
+
+    @cached_property
+    def leading_colon(self) -> re.Pattern:
+        # A colon after nothing but blanks (any Unicode white space, as runners trim it) at the start of a line.
+        return re.compile(r"\s*:")
+
+
+_P = _Patterns()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "UNSAFE_BEYOND_C0":
+        return _P.beyond_c0
+    raise AttributeError(name)
+
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -40,34 +85,27 @@ def _escape(match: re.Match) -> str:
 
 def visible(text: str, *, keep_tab: bool = False) -> str:
     """`text` with every control, bidi, separator and surrogate character shown as an escape."""
-    pattern = _UNSAFE_KEEP_TAB if keep_tab else _UNSAFE
-    if pattern.search(text) is None:  # the common case costs one scan
+    if text.isascii() and text.isprintable():  # the common case: nothing to escape
+        return text
+    pattern = _P.unsafe_keep_tab if keep_tab else _P.unsafe
+    if pattern.search(text) is None:
         return text
     return pattern.sub(_escape, text)
 
 
 def is_visible(text: str) -> bool:
     """True when `visible(text)` would change nothing."""
-    return _UNSAFE.search(text) is None
+    return (text.isascii() and text.isprintable()) or _P.unsafe.search(text) is None
 
 
-# `##` + a short word + `[`: a command anywhere in a log line for GitHub (`##[`), Azure (`##vso[`), TeamCity.
-_LOG_COMMAND = "#(?=#[A-Za-z]{0,16}\\[)"
-_UNSAFE_IN_LOG = re.compile(f"[{_C0}{_OTHERS}]|{_LOG_COMMAND}")
-_UNSAFE_IN_LOG_KEEP_TAB = re.compile(f"[{_C0_BUT_TAB}{_OTHERS}]|{_LOG_COMMAND}")
-# What `printable` escapes beyond C0: for serialisers that escape C0 themselves (JSON) and must escape the
-# rest; only ever found inside JSON strings, where a `\\uXXXX` escape keeps the value.
-UNSAFE_BEYOND_C0 = re.compile(f"[{_OTHERS}]|{_LOG_COMMAND}")
-# A colon after nothing but blanks (any Unicode white space, as runners trim it) at the start of a line.
-_LEADING_COLON = re.compile(r"\s*:")
 
 
 def _log_escapes(text: str, keep_tab: bool, line_start: bool) -> dict[int, str]:
     """Index -> escape of each character of `text` that `printable` replaces."""
-    pattern = _UNSAFE_IN_LOG_KEEP_TAB if keep_tab else _UNSAFE_IN_LOG
+    pattern = _P.unsafe_in_log_keep_tab if keep_tab else _P.unsafe_in_log
     escapes = {m.start(): _escape(m) for m in pattern.finditer(text)}
     if line_start:
-        lead = _LEADING_COLON.match(text)
+        lead = _P.leading_colon.match(text)
         if lead is not None:
             escapes[lead.end() - 1] = "\\x3a"
     return escapes
@@ -89,6 +127,9 @@ def printable(text: str, *, keep_tab: bool = False, line_start: bool = True) -> 
     `line_start=False` for a piece printed after other text on its line: only a line's start can begin a
     `::` command, so the piece's own leading colon is left alone.
     """
+    if text.isascii() and text.isprintable() and "##" not in text and not (line_start and
+                                                                           text.lstrip().startswith(":")):
+        return text  # the common case: nothing to escape
     escapes = _log_escapes(text, keep_tab, line_start)
     return _apply(text, escapes) if escapes else text
 

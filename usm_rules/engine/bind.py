@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..codes import engine_codes
+from ..codes import CodeTable, engine_codes
 from ..config import is_selected, rule_matches
 from ..errors import ConfigError, Located, UsageError
 from ..findings import RuleInfo, Severity
@@ -20,7 +20,7 @@ from .options import EngineOptions
 class RuleSet:
     """The rules in force for a run: metadata, effective severities and params, compiled functions."""
 
-    infos: dict[str, RuleInfo]  # every code that can appear in this run's findings: engine codes and rules in force
+    infos: CodeTable  # every code that can appear in this run's findings: rules in force, then engine codes
     severities: dict[str, Severity]  # rules in force only
     spec_rules: tuple[tuple[str, Callable], ...]
     repo_rules: tuple[tuple[str, Callable], ...]
@@ -82,7 +82,7 @@ def _bind_params(rules: list[Any], options: EngineOptions) -> tuple[dict[str, di
 def _select(rules: list[Any], functions: dict[str, Callable], metas: dict[str, Any], options: EngineOptions,
             notices: tuple[str, ...]) -> RuleSet:
     """The rules that select/ignore/severity keep, with their effective severities."""
-    infos: dict[str, RuleInfo] = dict(engine_codes())
+    infos: dict[str, RuleInfo] = {}
     severities: dict[str, Severity] = {}
     spec_rules: list[tuple[str, Callable]] = []
     repo_rules: list[tuple[str, Callable]] = []
@@ -106,7 +106,7 @@ def _select(rules: list[Any], functions: dict[str, Callable], metas: dict[str, A
                 repo_paths.update(m.repo_paths)
         else:
             spec_rules.append((m.id, functions[m.id]))
-    return RuleSet(infos, severities, tuple(spec_rules), tuple(repo_rules),
+    return RuleSet(CodeTable(infos), severities, tuple(spec_rules), tuple(repo_rules),
                    None if repo_paths is None else tuple(sorted(repo_paths)), metas, notices)
 
 

@@ -78,10 +78,9 @@ def check_loaded(loaded: Any, rules: RuleSet, keep_repo: bool, run_rules: bool =
     """Findings of one loaded file (its load problems, skipped near-misses, schema violations, rule hits);
     `file` says how it is shown and identified (default: as loaded)."""
     file = file or FileId(loaded.path, loaded.path)
-    codes = engine_codes()
     result = FileResult([], file=file)
     for problem in loaded.problems:
-        result.findings.append(make_finding(codes[problem.rule], problem.rule, Severity.ERROR, problem.message,
+        result.findings.append(make_finding(engine_codes()[problem.rule], problem.rule, Severity.ERROR, problem.message,
                                             file, problem.span, problem.pointer, problem.document, None,
                                             problem.message))
     for doc in loaded.documents:

@@ -27,11 +27,11 @@ def _emit(rule: str, file: FileId, message: str, span: Span, key: str) -> Findin
 def suppression_pass(commented: Iterable[Any], rules: RuleSet, require_reason: bool) -> Pass:
     """Inline `# usm-rules: ignore[...]` comments; `commented` are the FileResults of files that have some."""
     by_file = {r.file.identity: (r.file, r.suppressions, r.malformed) for r in commented if r.file is not None}
-    known = set(rules.metas) | set(engine_codes())
 
     def apply(findings: list[Finding]) -> list[Finding]:
         if not by_file:
             return findings
+        known = set(rules.metas) | set(engine_codes())
         out = [_suppressed_inline(f, by_file.get(f.path), require_reason) for f in findings]
         for file, sups, malformed in by_file.values():
             for bad in malformed:

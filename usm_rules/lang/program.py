@@ -6,7 +6,6 @@ by the content of every compile input and trusted only as `usm_rules.cache` allo
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import marshal
 import sys
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any, Callable
 
 from .. import __version__
 from ..cache import cache_dir, read_entry, write_entry
+from ..digest import sha256
 from ..errors import Located, PolicyError
 from ..files import FileRefused, read_bounded, read_text
 from ..resources import grammar_file, schema_file
@@ -70,7 +70,7 @@ def _cache_key(sources: list[tuple[str, str]], explain: bool, coverage: bool) ->
     lists never hash the same bytes. None when a file of the tool itself cannot be read (a broken
     installation: the compile will say what is wrong; nothing is cached meanwhile).
     """
-    digest = hashlib.sha256()
+    digest = sha256()
 
     def add(data: bytes) -> None:
         digest.update(len(data).to_bytes(8, "big"))
