@@ -113,7 +113,6 @@ def _select(rules: list[Any], functions: dict[str, Callable], metas: dict[str, A
 def _unknown_rule_problems(options: EngineOptions, defined: set[str]) -> list[Located]:
     """Every rule id or pattern that config or flags name but no loaded policy (or the engine) defines: a
     typo must never quietly select nothing or configure nothing."""
-    known = defined | set(engine_codes())
     problems: list[Located] = []
     for rule_id in sorted(set(options.params) | set(options.severities)):
         if rule_id not in defined:
@@ -123,8 +122,12 @@ def _unknown_rule_problems(options: EngineOptions, defined: set[str]) -> list[Lo
                                        f"{did_you_mean(rule_id, sorted(defined))}"))
     for kind, patterns in (("select", options.select), ("ignore", options.ignore)):
         for pattern in patterns:
-            if any(rule_matches(rule_id, (pattern,)) for rule_id in known):
+            # the engine's own codes (SPEC-SCHEMA…) are looked at only when no rule matches: a clean run
+            # never needs their modules
+            if any(rule_matches(rule_id, (pattern,)) for rule_id in defined) or \
+                    any(rule_matches(code, (pattern,)) for code in engine_codes()):
                 continue
+            known = defined | set(engine_codes())
             hint = did_you_mean(pattern, sorted(known))
             where = options.pattern_locations.get((kind, pattern))
             if where is None:  # from the command line
