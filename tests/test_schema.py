@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from usm_rules import schema as S
+from usm_rules.schema import messages as M
 from usm_rules.resources import schema_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +39,7 @@ CASE_LIST = load(CASES / "violations.yaml")
 
 def reference_is_valid(data: Any) -> bool:
     """jsonschema's own answer (non-string keys read as their JSON text, as both validators do)."""
-    instance, _ = S._string_keys(data)
+    instance, _ = M._string_keys(data)
     return REFERENCE.is_valid(instance)
 
 
@@ -235,7 +236,7 @@ def test_every_kind_of_violation_is_covered_by_a_case():
     words = set()
     validator = jsonschema.Draft202012Validator(S.schema())
     for case in CASE_LIST:
-        instance, _ = S._string_keys(apply_case(case))
+        instance, _ = M._string_keys(apply_case(case))
         words.update(e.validator for e in validator.iter_errors(instance))
     assert words >= {"type", "required", "additionalProperties", "enum", "const", "pattern", "minItems",
                      "minimum", "minLength", "uniqueItems", "anyOf"}
@@ -300,7 +301,7 @@ def test_output_is_deterministic_and_sorted():
     data = apply_case(next(c for c in CASE_LIST if c["name"] == "several"))
     first = S.validate(data)
     assert first == S.validate(copy.deepcopy(data))
-    assert first == sorted(first, key=S._sort_key)
+    assert first == sorted(first, key=M._sort_key)
 
 
 def test_violations_are_frozen_values():
@@ -394,7 +395,7 @@ def test_the_validator_and_its_messages_resolve_escaped_refs():
             "type": "object", "properties": {"x": {"$ref": "#/$defs/a~1b"}}}
     check = S.compile_validator(root)
     assert check({"x": "s"}) and not check({"x": 1})
-    assert S._describe({"$ref": "#/$defs/Metric"}) == "a mapping"  # the target, its title left out
+    assert M._describe({"$ref": "#/$defs/Metric"}) == "a mapping"  # the target, its title left out
 
 
 def test_unknown_keys_suggest_the_closest_known_key():

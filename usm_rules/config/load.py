@@ -7,12 +7,7 @@ from typing import Any
 
 from ..errors import ConfigError, located
 from ..files import TEXT_FILE_LIMIT, FileRefused, read_bounded
-from .documents import read_user_file
 from .model import CONFIG_FILE, PYPROJECT_FILE, PYPROJECT_TABLE, Config
-from .reader import Reader
-from .syntax import parse_toml
-from .tables import TOP_LEVEL
-from .wording import show
 
 
 def find_config(start: str) -> str | None:
@@ -80,6 +75,8 @@ def _shown_path(path: str) -> str:
 
 
 def _read_text(path: str) -> str:
+    from .documents import read_user_file
+
     data = read_user_file(path, "the config file")
     problem = text_problem(data)
     if problem is not None:
@@ -112,6 +109,12 @@ def _line_column(data: bytes, offset: int) -> tuple[int, int]:
 
 def parse_config(text: str, path: str, *, pyproject: bool = False) -> Config:
     """Validate config `text` read from `path`; raise one ConfigError listing every problem in it."""
+    # Imported here: a run without a config file (the defaults) never needs the TOML validator.
+    from .reader import Reader
+    from .syntax import parse_toml
+    from .tables import TOP_LEVEL
+    from .wording import show
+
     if text.startswith("\ufeff"):
         text = text[1:]
     root = os.path.dirname(os.path.abspath(path))

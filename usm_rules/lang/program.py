@@ -57,9 +57,9 @@ class Program:
 def _tool_files() -> list[Path]:
     """The tool's own compile inputs: the grammar, the schema, every module of the policy language (parser,
     checker, compiler, printer, builtins, runtime, …: a changed compiler never runs a stale program), and
-    schema.py, whose `$ref` resolver gives the checker the types the compiler reads."""
+    the schema package, whose `$ref` resolver gives the checker the types the compiler reads."""
     here = Path(__file__).resolve().parent
-    return [grammar_file(), schema_file(), *sorted(here.glob("*.py")), here.parent / "schema.py"]
+    return [grammar_file(), schema_file(), *sorted(here.glob("*.py")), *sorted((here.parent / "schema").glob("*.py"))]
 
 
 def _cache_key(sources: list[tuple[str, str]], explain: bool, coverage: bool) -> bytes | None:

@@ -54,7 +54,6 @@ from typing import Any
 from ..findings import RuleInfo, Severity
 from ..textsafe import visible
 from .document import Document
-from .json_load import load_json
 from .problems import Limits, LoadedFile, LoadProblem, problem
 from .text import decode_text
 # `load_bytes` reads the composers from this module's names, so that a test can swap them here.
@@ -116,6 +115,8 @@ def load_bytes(data: bytes, path: str, limits: Limits = Limits()) -> LoadedFile:
         if trouble is not None:
             return LoadedFile(path, [], [trouble])
         if path.lower().endswith(".json"):
+            from .json_load import load_json  # a YAML-only repository never loads the JSON reader
+
             return load_json(text, path, limits)
         loaded = load_yaml(text, path, limits, _DefaultComposer)
         if _DefaultComposer is not _PyComposer and any(LIBYAML_DEPTH in p.message for p in loaded.problems):
