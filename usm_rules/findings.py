@@ -33,6 +33,11 @@ class Span:
     end_line: int
     end_column: int
 
+    @property
+    def length(self) -> int:
+        """How many characters a caret underlines: the span's width on one line, else 1."""
+        return self.end_column - self.column if self.end_line == self.line else 1
+
 
 @dataclass(frozen=True, slots=True)
 class RuleInfo:

@@ -19,7 +19,8 @@ from ..resources import policies_dir
 from .discover import project_root
 
 
-@dataclass(frozen=True)
+# eq=False: nothing compares options, and a pre-commit run pays at start-up for every method a dataclass makes.
+@dataclass(frozen=True, eq=False)
 class EngineOptions:
     policy_files: tuple[str, ...]
     select: tuple[str, ...] = ()
@@ -52,7 +53,7 @@ class EngineOptions:
     root: str = ""  # the project root that identities are relative to ("": found from the working directory)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Flags:
     """What the caller says (command line or API); None means "as the config says"."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from .. import __version__
@@ -104,18 +103,16 @@ def _load_baseline(options: EngineOptions) -> Any:
     return Baseline.load(options.baseline)
 
 
-@dataclass
 class _Run:
-    options: EngineOptions
-    rules: RuleSet
-    root: str
-    progress: Progress | None
-    findings: list[Finding] = field(default_factory=list)
-    entries: list[RepoEntry] = field(default_factory=list)
-    commented: list[FileResult] = field(default_factory=list)  # files with `# usm-rules:` comments
-    services: set[str] = field(default_factory=set)
-    specs: int = 0
-    skipped: int = 0
+    """One run's state: what the checked files left behind, folded in as each file is done."""
+
+    def __init__(self, options: EngineOptions, rules: RuleSet, root: str, progress: Progress | None) -> None:
+        self.options, self.rules, self.root, self.progress = options, rules, root, progress
+        self.findings: list[Finding] = []
+        self.entries: list[RepoEntry] = []
+        self.commented: list[FileResult] = []  # files with `# usm-rules:` comments
+        self.services: set[str] = set()
+        self.specs = self.skipped = 0
 
     def fold(self, r: FileResult) -> None:
         self.findings.extend(r.findings)

@@ -4,18 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ..findings import Span
 
-@dataclass(frozen=True, slots=True)
-class Pos:
-    line: int
-    column: int
-    end_line: int
-    end_column: int
 
-    @property
-    def length(self) -> int:
-        return self.end_column - self.column if self.end_line == self.line else 1
-
+# A node's place in its policy file: the one span type of the project (findings, errors, suppressions,
+# waivers and the policy AST all use it).
+Pos = Span
 
 NOWHERE = Pos(1, 1, 1, 2)
 
