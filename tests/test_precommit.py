@@ -10,8 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None or not (ROOT / ".git").exists(),
-                                reason="needs the pre-commit command and a git checkout of this project")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("pre-commit") is None or not (ROOT / ".git").exists(),
+                                 reason="needs the pre-commit command and a git checkout of this project")]
 
 
 @pytest.fixture(scope="module")
