@@ -117,3 +117,16 @@ def test_importing_the_package_imports_nothing_else() -> None:
                           "print(sorted(m for m in sys.modules if m.startswith('usm_rules')))"],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "['usm_rules']"
+
+
+def test_an_untrusted_cache_is_a_notice_of_the_result_not_a_printed_line(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    directory.chmod(0o777)
+    monkeypatch.setenv("USM_RULES_CACHE_DIR", str(directory))
+    monkeypatch.chdir(ROOT)
+    result = usm_rules.check("specs/office-climate.yaml", select=["USM-010"])
+    assert any("not using the cache directory" in n for n in result.notices)
+    assert capsys.readouterr() == ("", "")

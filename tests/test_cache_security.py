@@ -50,12 +50,26 @@ def _private_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     (tmp_path / "home").mkdir()
     cache.cache_warnings()
+    _NOTICES.clear()
+
+
+_NOTICES: list[str] = []
 
 
 def findings(policy: str = POLICY, *, use_cache: bool = True) -> list[tuple]:
     options = build_options(Config(path=None, root=str(CASES), packs=()),
                              Flags(policies=(policy,), no_builtin=True, as_of=AS_OF, use_cache=use_cache))
-    return [(f.rule, f.line, f.column, f.message) for f in run([SPEC], options).findings]
+    result = run([SPEC], options)
+    _NOTICES.extend(result.notices)
+    return [(f.rule, f.line, f.column, f.message) for f in result.findings]
+
+
+def warnings_seen() -> list[str]:
+    """The cache's one-line warnings since the last call: handed to the caller with a run's results (the
+    engine prints nothing), or still queued by the cache when no run collected them."""
+    lines = [f"usm-rules: {n}" for n in _NOTICES] + cache.cache_warnings()
+    _NOTICES.clear()
+    return lines
 
 
 def entry_for(directory: Path, policy: str = POLICY) -> tuple[Path, bytes]:
@@ -123,7 +137,7 @@ def test_an_entry_with_a_correct_checksum_for_another_key_is_never_executed(tmp_
     plant(tmp_path / "cache", marker, key=b"the key of other policy text")
     assert findings() == EXPECTED
     assert not marker.exists()
-    assert cache.cache_warnings() == []  # a mismatch is an ordinary miss: rebuilt silently
+    assert warnings_seen() == []  # a mismatch is an ordinary miss: rebuilt silently
 
 
 def test_an_entry_with_a_wrong_checksum_is_never_executed(tmp_path: Path) -> None:
@@ -134,7 +148,7 @@ def test_an_entry_with_a_wrong_checksum_is_never_executed(tmp_path: Path) -> Non
     path.write_bytes(bytes(data))
     assert findings() == EXPECTED
     assert not marker.exists()
-    assert cache.cache_warnings() == []
+    assert warnings_seen() == []
     assert load_program([POLICY]).from_cache  # rebuilt and rewritten
 
 
@@ -147,7 +161,7 @@ def test_a_group_or_other_writable_entry_is_not_used_and_is_replaced(tmp_path: P
     path = plant(tmp_path / "cache", marker, mode=mode)
     assert findings() == EXPECTED
     assert not marker.exists()
-    [line] = cache.cache_warnings()
+    [line] = warnings_seen()
     assert line.startswith(f"usm-rules: not using the cache entry {path}: it is writable by ")
     assert f"(mode {mode:o})" in line
     assert path.stat().st_mode & 0o777 == 0o600
@@ -163,7 +177,7 @@ def test_a_group_or_other_writable_directory_is_not_used(tmp_path: Path, mode: i
     before = path.read_bytes()
     assert findings() == EXPECTED
     assert not marker.exists()
-    assert cache.cache_warnings() == [
+    assert warnings_seen() == [
         f"usm-rules: not using the cache directory {directory}: it is writable by "
         f"{ {0o777: 'group and others', 0o770: 'group', 0o707: 'others'}[mode] } (mode {mode:o}); "
         "set USM_RULES_CACHE_DIR to a private directory (or to an empty value for no cache)"]
@@ -178,7 +192,7 @@ def test_a_directory_owned_by_another_user_is_not_used(tmp_path: Path) -> None:
     os.chown(directory, OTHER_UID, OTHER_UID)
     assert findings() == EXPECTED
     assert not marker.exists()
-    assert cache.cache_warnings() == [
+    assert warnings_seen() == [
         f"usm-rules: not using the cache directory {directory}: it is owned by uid {OTHER_UID}, not you (uid 0); "
         "set USM_RULES_CACHE_DIR to a private directory (or to an empty value for no cache)"]
 
@@ -190,7 +204,7 @@ def test_an_entry_owned_by_another_user_is_not_used(tmp_path: Path) -> None:
     os.chown(path, OTHER_UID, OTHER_UID)
     assert findings() == EXPECTED
     assert not marker.exists()
-    [line] = cache.cache_warnings()
+    [line] = warnings_seen()
     assert f"it is owned by uid {OTHER_UID}, not you (uid 0)" in line
     assert path.stat().st_uid == 0 and load_program([POLICY]).from_cache  # replaced by our own
 
@@ -202,7 +216,7 @@ def test_a_symlinked_directory_is_not_used(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("USM_RULES_CACHE_DIR", str(tmp_path / "link"))
     assert findings() == EXPECTED
     assert not marker.exists()
-    [line] = cache.cache_warnings()
+    [line] = warnings_seen()
     assert "it is a symbolic link" in line
 
 
@@ -215,7 +229,7 @@ def test_a_symlinked_entry_is_not_used_nor_written_through(tmp_path: Path) -> No
     path.symlink_to(elsewhere)
     assert findings() == EXPECTED
     assert not marker.exists()
-    [line] = cache.cache_warnings()
+    [line] = warnings_seen()
     assert "it is a symbolic link" in line and "remove it" in line
     assert path.is_symlink() and elsewhere.read_bytes() == before
 
@@ -225,7 +239,7 @@ def test_a_fifo_in_place_of_an_entry_is_neither_opened_nor_written(tmp_path: Pat
     path, _ = entry_for(tmp_path / "cache")
     os.mkfifo(path, 0o600)
     assert findings() == EXPECTED  # a blocking open or write would hang here
-    [line] = cache.cache_warnings()
+    [line] = warnings_seen()
     assert "it is a FIFO (named pipe), not a regular file" in line and "remove it" in line
 
 
@@ -234,9 +248,9 @@ def test_a_refused_directory_is_reported_once_per_process(tmp_path: Path) -> Non
     (tmp_path / "cache").chmod(0o777)
     for _ in range(3):
         assert findings() == EXPECTED
-    assert len(cache.cache_warnings()) == 1
+    assert len(warnings_seen()) == 1
     assert findings() == EXPECTED
-    assert cache.cache_warnings() == []
+    assert warnings_seen() == []
 
 
 def test_the_cli_prints_one_line_for_an_untrusted_directory(tmp_path: Path) -> None:
@@ -264,7 +278,7 @@ def test_a_cache_directory_name_with_control_characters_is_shown_escaped(tmp_pat
     directory.chmod(0o777)
     monkeypatch.setenv("USM_RULES_CACHE_DIR", str(directory))
     assert cache.cache_dir() is None
-    [line] = cache.cache_warnings()
+    [line] = warnings_seen()
     assert "\n" not in line and "bad\\nname" in line
 
 
@@ -416,7 +430,7 @@ def test_no_cache_reads_and_writes_no_cache(tmp_path: Path, monkeypatch: pytest.
     assert findings(use_cache=False) == EXPECTED
     assert not marker.exists()
     assert _tree(tmp_path) == before
-    assert cache.cache_warnings() == []
+    assert warnings_seen() == []
 
 
 def test_an_empty_cache_dir_variable_reads_and_writes_no_cache(tmp_path: Path,

@@ -147,11 +147,12 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
     Exit status: 0 no findings at or above --fail-on, 1 findings at or above it, 2 a usage, config or
     policy error (nothing can be trusted).
     """
-    from .engine import run
-    from .findings import Severity
-    from .reporters import ReportOptions, render_bytes
-    from .engine import Flags, build_options
+    from .engine import Flags, build_options, run
     from .engine.discover import changed_files
+    from .findings import Severity
+    from .loader import Limits
+    from .reporters import ReportOptions, render_bytes
+    from .reporters.source import reader
 
     files_out, terminal = _parse_outputs(outputs, fmt)
     try:
@@ -175,9 +176,6 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
     _notify(result.notices)
     inputs = _inputs(result, options, config)
     tty = sys.stdout.isatty()
-    from .loader import Limits
-    from .reporters.source import reader
-
     report_options = ReportOptions(
         show_source=tty if show_source is None else show_source,
         color=(tty and not os.environ.get("NO_COLOR")) if color is None else color,
@@ -236,8 +234,7 @@ def _progress_bar() -> Any:
 
 
 def _rule_set(config_path: str | None, policies: tuple[str, ...], no_builtin: bool) -> Any:
-    from .engine import load_rules
-    from .engine import Flags, build_options
+    from .engine import Flags, build_options, load_rules
 
     config = _load_config(config_path)
     options = build_options(config, Flags(policies=policies, no_builtin=no_builtin))
@@ -328,8 +325,7 @@ def baseline(action: str, file: str, paths: tuple[str, ...], policies: tuple[str
     `create` refuses to overwrite an existing FILE; `update` rewrites it.
     """
     from . import baseline as baseline_file
-    from .engine import run
-    from .engine import Flags, build_options
+    from .engine import Flags, build_options, run
 
     if action == "create" and os.path.exists(file):
         click.echo(f"usm-rules: `{file}` exists; use `usm-rules baseline update {file}` to rewrite it", err=True)

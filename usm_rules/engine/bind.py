@@ -53,7 +53,15 @@ def load_rules(options: EngineOptions) -> RuleSet:
     except ParamError as err:  # a regex param from config that RE2 cannot run
         where = options.param_locations.get((err.rule_id, err.param)) or options.shared_param_locations.get(err.param)
         raise ConfigError([_at(where, str(err))]) from None
-    return _select(program.rules, functions, metas, options, tuple(getattr(program, "notices", ())))
+    return _select(program.rules, functions, metas, options, _cache_notices())
+
+
+def _cache_notices() -> tuple[str, ...]:
+    """Why the compiled-policy cache was not used (a directory another user can write, …): handed to the
+    caller with the run's results, never printed here."""
+    from ..cache import cache_warnings
+
+    return tuple(line.removeprefix("usm-rules: ") for line in cache_warnings())
 
 
 def _bind_params(rules: list[Any], options: EngineOptions) -> tuple[dict[str, dict[str, Any]], list[Located]]:
