@@ -20,7 +20,6 @@ from .check import FileResult, RepoEntry, check_file
 from .discover import discover, project_path, project_root
 from .locate import FileId, file_finding
 from .options import EngineOptions
-from .passes import baseline_pass, suppression_pass, waiver_pass
 
 Progress = Callable[[int, int], None]
 
@@ -189,6 +188,8 @@ class _Run:
         return {d.index: d for d in load_bytes(data, file.path, limits).documents}
 
     def passes(self, reported: list[FileId], waivers: list[Any] | None, baseline: Any) -> list[Any]:
+        from .passes import baseline_pass, suppression_pass, waiver_pass
+
         out = [suppression_pass(self.commented, self.rules, self.options.require_suppression_reason)]
         if waivers is not None and self.options.waivers:
             out.append(waiver_pass(waivers, self.file_id(self.options.waivers), self.rules, reported, self.services,
