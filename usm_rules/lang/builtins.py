@@ -362,7 +362,7 @@ def _unquoted(s: Any) -> Any:
     return _phrases.unquoted(s) if type(s) is str else MISSING
 
 
-# -- positions in the spec (H5: USM-008 names the line of an id's first use) ----------------------------------
+# -- positions in the spec (USM-008 names the line of an id's first use) ------------------------------------
 #
 # A rule sees plain data, not source positions. The engine sets a locator for the document whose rules are
 # running (`LINE_LOCATOR`: object -> 1-based line, or None); without one (repository rules, a spec built by
