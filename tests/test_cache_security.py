@@ -265,6 +265,17 @@ def test_the_cli_prints_one_line_for_an_untrusted_directory(tmp_path: Path) -> N
     assert os.listdir(directory) == []
 
 
+def test_commands_without_a_run_print_the_line_too(tmp_path: Path) -> None:
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    directory.chmod(0o777)
+    out = usm("rules", "--no-builtin", "--policy", POLICY, env={"USM_RULES_CACHE_DIR": str(directory)})
+    assert out.returncode == 0
+    assert [line for line in out.stderr.decode().splitlines() if "not using the cache directory" in line] == [
+        f"usm-rules: not using the cache directory {directory}: it is writable by group and others (mode 777); "
+        "set USM_RULES_CACHE_DIR to a private directory (or to an empty value for no cache)"]
+
+
 def test_a_missing_cache_directory_is_created_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("USM_RULES_CACHE_DIR", str(tmp_path / "a" / "b"))
     assert cache.cache_dir() == tmp_path / "a" / "b"

@@ -79,10 +79,6 @@ class Finding:
     related: tuple[tuple[Span, str], ...] = ()
 
     @property
-    def span(self) -> Span:
-        return Span(self.line, self.column, self.end_line, self.end_column)
-
-    @property
     def path(self) -> str:
         """The project-relative path (see `project_path`)."""
         return self.project_path or self.file

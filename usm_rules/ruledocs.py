@@ -25,7 +25,7 @@ from .lang.program import RuleMeta
 BASE_SPEC = Path(__file__).resolve().parent / "data" / "base-spec.yaml"
 GENERATE_COMMAND = "usm-rules rules --format markdown > docs/rules.md"
 
-# Config keys that set a param of the same meaning in every rule that declares it (see settings.py).
+# Config keys that set a param of the same meaning in every rule that declares it (see engine/options.py).
 _SHARED_PARAMS = {
     "maturity_levels": "`[maturity] levels`",
     "perspectives": "`[vocabulary] perspectives`",

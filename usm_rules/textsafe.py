@@ -93,11 +93,6 @@ def visible(text: str, *, keep_tab: bool = False) -> str:
     return pattern.sub(_escape, text)
 
 
-def is_visible(text: str) -> bool:
-    """True when `visible(text)` would change nothing."""
-    return (text.isascii() and text.isprintable()) or _P.unsafe.search(text) is None
-
-
 
 
 def _log_escapes(text: str, keep_tab: bool, line_start: bool) -> dict[int, str]:

@@ -26,7 +26,6 @@ class RuleSet:
     repo_rules: tuple[tuple[str, Callable], ...]
     repo_paths: tuple[tuple[str, ...], ...] | None  # parts of each spec repository rules read; None: all
     metas: dict[str, Any]  # every rule the policies define (RuleMeta), in force or not
-    notices: tuple[str, ...] = ()  # e.g. why the compiled-policy cache was not used
 
     @property
     def empty(self) -> bool:
@@ -53,15 +52,7 @@ def load_rules(options: EngineOptions) -> RuleSet:
     except ParamError as err:  # a regex param from config that RE2 cannot run
         where = options.param_locations.get((err.rule_id, err.param)) or options.shared_param_locations.get(err.param)
         raise ConfigError([_at(where, str(err))]) from None
-    return _select(program.rules, functions, metas, options, _cache_notices())
-
-
-def _cache_notices() -> tuple[str, ...]:
-    """Why the compiled-policy cache was not used (a directory another user can write, …): handed to the
-    caller with the run's results, never printed here."""
-    from ..cache import cache_warnings
-
-    return tuple(line.removeprefix("usm-rules: ") for line in cache_warnings())
+    return _select(program.rules, functions, metas, options)
 
 
 def _bind_params(rules: list[Any], options: EngineOptions) -> tuple[dict[str, dict[str, Any]], list[Located]]:
@@ -87,8 +78,8 @@ def _bind_params(rules: list[Any], options: EngineOptions) -> tuple[dict[str, di
     return params, problems
 
 
-def _select(rules: list[Any], functions: dict[str, Callable], metas: dict[str, Any], options: EngineOptions,
-            notices: tuple[str, ...]) -> RuleSet:
+def _select(rules: list[Any], functions: dict[str, Callable], metas: dict[str, Any],
+            options: EngineOptions) -> RuleSet:
     """The rules that select/ignore/severity keep, with their effective severities."""
     infos: dict[str, RuleInfo] = {}
     severities: dict[str, Severity] = {}
@@ -115,7 +106,7 @@ def _select(rules: list[Any], functions: dict[str, Callable], metas: dict[str, A
         else:
             spec_rules.append((m.id, functions[m.id]))
     return RuleSet(CodeTable(infos), severities, tuple(spec_rules), tuple(repo_rules),
-                   None if repo_paths is None else tuple(sorted(repo_paths)), metas, notices)
+                   None if repo_paths is None else tuple(sorted(repo_paths)), metas)
 
 
 def _unknown_rule_problems(options: EngineOptions, defined: set[str]) -> list[Located]:

@@ -171,7 +171,7 @@ def _git(args: list[str], cwd: str, what: str) -> bytes:
 
 
 def changed_files(ref: str, root: str) -> frozenset[str]:
-    """Project paths (see discovery.project_path) of the files changed since `ref` — committed, staged and
+    """Project paths (see `project_path`) of the files changed since `ref` — committed, staged and
     unstaged — and of new untracked files.
 
     The ref comes from the command line or a CI variable, so it is first resolved to a commit with

@@ -139,7 +139,7 @@ class _Run:
             self.findings = apply(self.findings)
         self.findings.sort(key=Finding.sort_key)
         return RunResult(self.findings, len(reported) + len(found.unreadable), self.specs, self.skipped,
-                         self.rules.infos, __version__, notices=found.notices + list(self.rules.notices),
+                         self.rules.infos, __version__, notices=found.notices + _cache_notices(),
                          inputs=tuple(f.path for f in files if f.path != "-"))
 
     def reported(self, identity: str) -> bool:
@@ -198,6 +198,15 @@ class _Run:
             out.append(baseline_pass(baseline, self.file_id(self.options.baseline), self.rules,
                                      {f.identity for f in reported}))
         return out
+
+
+def _cache_notices() -> list[str]:
+    """Why the compiled-policy cache was not used (a directory another user can write, …): handed to the
+    caller with the run's results, never printed here. Commands that load rules without a run (`rules`,
+    `explain`, `test`) leave them queued for the command line to print."""
+    from ..cache import cache_warnings
+
+    return [line.removeprefix("usm-rules: ") for line in cache_warnings()]
 
 
 def _alone(rule: str, file: FileId, message: str) -> FileResult:
