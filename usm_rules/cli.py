@@ -10,11 +10,14 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import UsmError
+from .errors import UsageError, UsmError
 from .reporters import REPORTERS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SEVERITY_NAMES = ("error", "warning", "info")
+FAIL_ON_NAMES = (*SEVERITY_NAMES, "never")
+COLOR_WHEN = ("always", "never", "auto")
+_EXTENSIONS = {"sarif": "sarif", "junit": "xml", "json": "json", "gitlab": "json", "text": "txt", "github": "txt"}
 
 
 def _date(ctx: Any, param: Any, value: str | None) -> _dt.date | None:
@@ -118,7 +121,13 @@ def _print_cache_warnings() -> None:
 @click.option("--no-builtin", is_flag=True, help="Use no built-in pack, only --policy files and configured ones.")
 @click.option("--select", multiple=True, help="Only these rule ids or prefixes (comma-separated, repeatable).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes (comma-separated, repeatable).")
-@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), help="Lowest severity that fails the run [default: error].")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_NAMES),
+              help="Lowest severity that fails the run; `never`: findings never fail it [default: error].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run (2 still means an error).")
+@click.option("--statistics", is_flag=True, help="Show how many findings each rule has, instead of the findings.")
+@click.option("--stdin-filename", metavar="PATH", help="The file name of a spec read from `-`: excludes, waivers, "
+              "fingerprints and every report use it.")
+@click.option("--show-files", is_flag=True, help="List the files that would be checked, and check nothing.")
 @click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True,
               help="Format of the report on standard output (or in --output FILE).")
 @click.option("--output", "-o", "outputs", multiple=True,
@@ -129,7 +138,10 @@ def _print_cache_warnings() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), help="Worker processes [default: 1, or as configured].")
 @click.option("--quiet", "-q", is_flag=True, help="Only the finding lines, no source and no summary.")
 @click.option("--show-source/--no-show-source", default=None, help="Show the source line and a caret [default: on a terminal].")
-@click.option("--color/--no-color", default=None, help="Colour the text output [default: on a terminal].")
+@click.option("--color", type=click.Choice(COLOR_WHEN), is_flag=False, flag_value="always", metavar="[=WHEN]",
+              help="Colour the text output: always (also bare --color), never, or auto: on a terminal, unless "
+                   "NO_COLOR is set; FORCE_COLOR forces it [default: auto].")
+@click.option("--no-color", is_flag=True, help="The same as --color=never.")
 @click.option("--no-cache", is_flag=True, help="Compile the policies afresh, without the user cache.")
 @click.option("--explain", is_flag=True, help="Show the values behind each finding.")
 @click.option("--no-inline-suppressions", is_flag=True, help="Ignore `# usm-rules: ignore[...]` comments (audits).")
@@ -142,8 +154,9 @@ def _print_cache_warnings() -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr [default: on a terminal].")
 def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, ...], no_builtin: bool,
           select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None, fmt: str, outputs: tuple[str, ...],
+          exit_zero: bool, statistics: bool, stdin_filename: str | None, show_files: bool,
           as_of: _dt.date | None, config_path: str | None, jobs: int | None, quiet: bool, show_source: bool | None,
-          color: bool | None, no_cache: bool, explain: bool, no_inline_suppressions: bool, waivers: str | None,
+          color: str | None, no_color: bool, no_cache: bool, explain: bool, no_inline_suppressions: bool, waivers: str | None,
           warn_expiring_within: int | None, baseline: str | None, changed_since: str | None,
           progress: bool | None) -> None:
     """Check service spec files (files, directories, or - for standard input).
@@ -153,12 +166,19 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
     """
     from .engine import Flags, build_options, run
     from .engine.discover import changed_files
-    from .findings import Severity
     from .loader import Limits
     from .reporters import ReportOptions, render_bytes
     from .reporters.source import reader
 
-    files_out, terminal = _parse_outputs(outputs, fmt)
+    try:
+        files_out, terminal = _parse_outputs(outputs, fmt)
+    except UsageError as err:
+        _fail(err)
+        return
+    if statistics and fmt not in ("text", "json"):
+        raise click.BadParameter(f"--statistics shows counts as text or json, not {fmt}", param_hint="'--format'")
+    if stdin_filename is not None and not stdin_filename.strip():
+        raise click.BadParameter("give the file name that `-` stands for", param_hint="'--stdin-filename'")
     try:
         config = _load_config(config_path)
         flags = Flags(policies=policies, packs=_split(packs) or None, no_builtin=no_builtin, select=_split(select),
@@ -170,6 +190,11 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
             options = dataclasses.replace(options, report_only=changed_files(changed_since, options.root))
         if not paths:
             paths = (".",)
+        if stdin_filename is not None:
+            options = dataclasses.replace(options, stdin_filename=stdin_filename)
+        if show_files:
+            _show_files(list(paths), options)
+            return
         if "-" in paths:
             options = dataclasses.replace(options, stdin=_read_stdin(options))
         show_progress = sys.stderr.isatty() if progress is None else progress
@@ -180,12 +205,18 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
     _notify(result.notices)
     inputs = _inputs(result, options, config)
     tty = sys.stdout.isatty()
+    threshold = _threshold(fail_on, config.fail_on)
+    stdin = (options.stdin_filename or "-", options.stdin or b"") if "-" in paths else None
     report_options = ReportOptions(
         show_source=tty if show_source is None else show_source,
-        color=(tty and not os.environ.get("NO_COLOR")) if color is None else color,
+        color=_use_color("never" if no_color else color, tty),
         quiet=quiet,
         explain=explain,
-        source=reader((options.limits or Limits()).max_bytes, result.inputs),
+        source=reader((options.limits or Limits()).max_bytes, result.inputs, stdin),
+        fail_on=threshold,
+        help_base_url=config.help_base_url,
+        timestamp=run_timestamp(),
+        hostname=run_hostname(),
     )
     try:
         for out_fmt, path in files_out:
@@ -193,23 +224,97 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
                           inputs)
     except UsmError as err:
         _fail(err)
-    if terminal:
+    if terminal and statistics:
+        from .statistics import render_statistics
+
+        click.echo(render_statistics(result, fmt), nl=False)
+    elif terminal:
         click.echo(render_bytes(fmt, result, report_options), nl=False)
-    threshold = Severity.parse(fail_on) if fail_on else config.fail_on
-    sys.exit(EXIT_FINDINGS if result.failed(threshold) else EXIT_OK)
+    failed = threshold is not None and result.failed(threshold)
+    sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
+
+
+def _threshold(flag: str | None, configured: Any) -> Any:
+    """The lowest severity that fails the run, or None for `never` (Spectral's `--fail-severity`, conftest's
+    `--no-fail`): the flag wins over the config."""
+    from .findings import Severity
+
+    if flag is None:
+        return configured
+    return None if flag == "never" else Severity.parse(flag)
+
+
+def _use_color(when: str | None, tty: bool) -> bool:
+    """--color=always|never wins; `auto` (the default) colours a terminal, unless NO_COLOR is set (no-color.org);
+    FORCE_COLOR (not "0" or "false") colours even a pipe, and wins over NO_COLOR, as in Node and pytest."""
+    if when in ("always", "never"):
+        return when == "always"
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None and force != "":
+        return force.lower() not in ("0", "false")
+    return tty and not os.environ.get("NO_COLOR")
+
+
+def run_timestamp() -> str:
+    """When the run happened, UTC, for reports that have a place for it (JUnit): SOURCE_DATE_EPOCH when set,
+    so that a reproducible build gets a reproducible report."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    moment = (_dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc) if epoch.isdigit()
+              else _dt.datetime.now(_dt.timezone.utc))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def run_hostname() -> str:
+    import socket
+
+    try:
+        return socket.gethostname()
+    except OSError:
+        return ""
+
+
+def _show_files(paths: list[str], options: Any) -> None:
+    """--show-files (ruff's): the files a check would read, one a line, as reports name them; nothing is read."""
+    from .engine.discover import discover, project_root
+    from .textsafe import printable
+
+    root = options.root or project_root(None)
+    found = discover(paths or ["."], options.include, options.exclude, root, options.stdin_filename)
+    _notify(found.notices)
+    for path in found.files:
+        click.echo(printable(options.stdin_filename or "-") if path == "-" else printable(path))
+    for path, reason in found.unreadable:
+        click.echo(f"usm-rules: `{printable(path)}` cannot be read: {printable(reason)}", err=True)
+    sys.exit(EXIT_OK)
 
 
 def _parse_outputs(outputs: tuple[str, ...], fmt: str) -> tuple[list[tuple[str, str]], bool]:
-    """`--output` values -> [(format, file)], and whether the terminal still gets the --format report."""
+    """`--output` values -> [(format, file)], and whether the terminal still gets the --format report.
+
+    A value that looks like FORMAT:FILE but is not one (`sarif:`, `:x`, `sarife:x`) is a one-line usage error:
+    it must never become a report in a file named after the mistake."""
+    from .suggest import did_you_mean
+    from .textsafe import visible
+
     files: list[tuple[str, str]] = []
     terminal = True
+    formats = ", ".join(REPORTERS)
     for value in outputs:
         name, sep, path = value.partition(":")
-        if sep and name in REPORTERS and path:
+        shown = visible(value)
+        looks_like_format = bool(sep and name and os.path.sep not in name and name.isidentifier())
+        if not value.strip():
+            raise UsageError("--output needs a file name, or FORMAT:FILE")
+        if sep and not name:
+            raise UsageError(f"--output `{shown}` names no format before the colon; write FORMAT:FILE ({formats})")
+        if looks_like_format and not path.strip():
+            raise UsageError(f"--output `{shown}` names no file after the colon; write {visible(name)}:FILE, "
+                             f"e.g. {visible(name)}:usm-rules.{_EXTENSIONS.get(name, 'out')}")
+        if sep and name in REPORTERS:
             files.append((name, path))
-        elif sep and name and os.path.sep not in name and name.isidentifier() and path:
-            raise click.BadParameter(f"unknown format `{name}` (formats: {', '.join(REPORTERS)})",
-                                     param_hint="'--output'")
+        elif looks_like_format:
+            raise UsageError(f"--output `{shown}`: unknown format `{visible(name)}` ({formats})"
+                             f"{did_you_mean(name, REPORTERS)}")
         else:
             files.append((fmt, value))
             terminal = False

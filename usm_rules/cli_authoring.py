@@ -70,7 +70,9 @@ def test(paths: tuple[str, ...], coverage: bool, min_coverage: float | None, min
     if fmt == "json":
         text = policytest.render_json(result)
     elif fmt == "junit":
-        text = policytest.render_junit(result)
+        from .cli import run_hostname, run_timestamp
+
+        text = policytest.render_junit(result, timestamp=run_timestamp(), hostname=run_hostname())
     else:
         text = policytest.render_text(result, verbose=verbose)
     below = []

@@ -182,6 +182,7 @@ class RunResult:
     tool_version: str = ""
     notices: list[str] = field(default_factory=list)  # what the user should know beyond the findings
     inputs: tuple[str, ...] = ()  # the spec files the run read (writers refuse to overwrite them)
+    checked: tuple[str, ...] = ()  # project paths of the files reported on, clean ones too (JUnit, --show-files)
 
     def summary(self) -> Summary:
         s = Summary(files=self.files, specs=self.specs, skipped=self.skipped)

@@ -62,7 +62,7 @@ class Config:
     packs: tuple[str, ...] | None = None      # None = all built-in packs; () = none
     select: tuple[str, ...] = ()              # rule ids or prefixes; empty = all
     ignore: tuple[str, ...] = ()
-    fail_on: Severity = Severity.ERROR
+    fail_on: Severity | None = Severity.ERROR  # None: "never", findings never fail a run
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = ()
     rules: Mapping[str, RuleSettings] = field(default_factory=_empty)
@@ -75,6 +75,7 @@ class Config:
     limits: Mapping[str, int] = field(default_factory=_empty)
     jobs: int = 1
     require_suppression_reason: bool = False  # [suppressions] require_reason: inline ignores must say why
+    help_base_url: str = ""                   # where docs/rules.md is published: SARIF `helpUri` of built-in rules
     # Where each key that was set is written, by dotted name ("select", "limits.max_bytes", "rules.USM-010"),
     # so later stages (a policy path that does not exist, an unknown rule id) can point at it.
     locations: Mapping[str, Located] = field(default_factory=_empty)

@@ -74,9 +74,24 @@ def _packs(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
 
 
 def _fail_on(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
-    choice = r.choice(("fail_on",), value, ("error", "warning", "info"))
+    choice = r.choice(("fail_on",), value, ("error", "warning", "info", "never"))
     if choice is not None:
-        out["fail_on"] = Severity.parse(choice)
+        out["fail_on"] = None if choice == "never" else Severity.parse(choice)
+
+
+def _help_base_url(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
+    from urllib.parse import urlsplit
+
+    url = r.string(("help_base_url",), value)
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment or any(
+            c.isspace() or c in "<>\"" for c in url):
+        r.error(("help_base_url",), f"`help_base_url` must be an absolute http(s) URL without a `#fragment` (the "
+                                    f"page where `docs/rules.md` is published), got {show(url)}")
+        return
+    out["help_base_url"] = url
 
 
 def _jobs(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
@@ -186,6 +201,7 @@ TOP_LEVEL: dict[str, Callable[[Reader, object, dict[str, Any], str], None]] = {
     "select": _pattern_list("select"),
     "ignore": _pattern_list("ignore"),
     "fail_on": _fail_on,
+    "help_base_url": _help_base_url,
     "include": _glob_list("include"),
     "exclude": _glob_list("exclude"),
     "waivers": _path("waivers"),

@@ -193,9 +193,10 @@ def check_file(file: FileId, rules: RuleSet, options: EngineOptions, keep_repo: 
 
     limits = options.limits or Limits()
     raw: bytes | None = None
+    name = (options.stdin_filename or "-") if file.path == "-" else file.path  # `.json` decides the reader
     if file.path == "-":
         raw = options.stdin or b""
-        loaded = load_bytes(raw, "-", limits)
+        loaded = load_bytes(raw, name, limits)
     else:
         try:
             raw = read_bounded(file.path, limits.max_bytes)
@@ -210,5 +211,5 @@ def check_file(file: FileId, rules: RuleSet, options: EngineOptions, keep_repo: 
         from ..suppressions import scan
 
         result.suppressions, result.malformed = scan(raw.decode("utf-8", errors="replace"),
-                                                     json=file.path.lower().endswith(".json"))
+                                                     json=name.lower().endswith(".json"))
     return result

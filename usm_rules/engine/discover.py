@@ -127,13 +127,19 @@ def _walk(top: str, include: tuple[str, ...], exclude: tuple[str, ...], root: st
     return sorted(found)
 
 
-def discover(paths: Iterable[str], include: tuple[str, ...], exclude: tuple[str, ...], root: str) -> Discovery:
-    """Files to check, in a stable order: named files as given, directories walked for included names."""
+def discover(paths: Iterable[str], include: tuple[str, ...], exclude: tuple[str, ...], root: str,
+             stdin_name: str | None = None) -> Discovery:
+    """Files to check, in a stable order: named files as given, directories walked for included names.
+    Standard input (`-`) named `stdin_name` (--stdin-filename) is excluded as a file of that name would be."""
     out = Discovery()
     seen: set[str] = set()
     for given in paths:
         if given == "-":
-            files = ["-"]
+            pattern = excluded_by(stdin_name, project_path(stdin_name, root), exclude) if stdin_name else None
+            if pattern is not None:
+                out.notices.append(f"standard input, named `{posix(stdin_name or '')}`, is excluded by the pattern "
+                                   f"`{pattern}` of the config's `exclude`; not checked")
+            files = ["-"] if pattern is None else []
         elif os.path.isdir(given):
             files = _walk(given, include, exclude, root, out)
             if not files:
@@ -165,9 +171,20 @@ def _git(args: list[str], cwd: str, what: str) -> bytes:
     except OSError as err:
         raise UsageError(f"--changed-since needs git: {err.strerror or err}") from None
     if done.returncode != 0:
-        said = done.stderr.decode("utf-8", "replace").strip()
-        raise UsageError(f"--changed-since {what}: git says: {visible(said) or 'failed'}")
+        # Only git's first line: a usage screen must never flood the log in place of one clear message.
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"--changed-since {what}: git says: {visible(said[0]) if said else 'failed'}")
     return done.stdout
+
+
+def _git_quiet(args: list[str], cwd: str) -> bytes:
+    """git's output, or b"" when it fails (its complaint is ours to word)."""
+    try:
+        return _git(args, cwd, "")
+    except UsageError as err:
+        if "needs git" in err.text:
+            raise
+        return b""
 
 
 def changed_files(ref: str, root: str) -> frozenset[str]:
@@ -181,13 +198,12 @@ def changed_files(ref: str, root: str) -> frozenset[str]:
     if not ref or ref.startswith("-") or "\0" in ref:
         raise UsageError(f"--changed-since `{shown}` is not a git revision")
     here = os.getcwd()
+    inside = _git_quiet(["rev-parse", "--is-inside-work-tree"], here)
+    if inside.strip() != b"true":
+        raise UsageError(f"--changed-since needs a git work tree, and `{visible(posix(here))}` is not inside one "
+                         "(run it from the repository's checkout)")
     top = _git(["rev-parse", "--show-toplevel"], here, shown).decode("utf-8", "surrogateescape").strip()
-    try:
-        found = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], here, shown)
-    except UsageError as err:
-        if "needs git" in err.text:
-            raise
-        found = b""
+    found = _git_quiet(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], here)
     commit = found.decode("ascii", "replace").strip()
     if not commit or not all(c in "0123456789abcdef" for c in commit):
         raise UsageError(f"--changed-since `{shown}` is not a commit of the git repository here")

@@ -42,6 +42,7 @@ class EngineOptions:
     jobs: int = 1
     use_cache: bool = True
     stdin: bytes | None = None
+    stdin_filename: str | None = None  # --stdin-filename: what `-` is called (excludes, waivers, fingerprints)
     explain: bool = False  # compile rules so that findings carry the values that made them fire
     coverage: bool = False  # compile rules with line hit-markers (`usm-rules test --coverage`)
     inline_suppressions: bool = True

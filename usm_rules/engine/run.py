@@ -17,7 +17,7 @@ from ..findings import Finding, RunResult
 from ..textsafe import visible
 from .bind import RuleSet, load_rules, unknown_rule_error
 from .check import FileResult, RepoEntry, check_file
-from .discover import discover, project_path, project_root
+from .discover import discover, posix, project_path, project_root
 from .locate import FileId, file_finding
 from .options import EngineOptions
 
@@ -124,10 +124,13 @@ class _Run:
             self.commented.append(r)
 
     def file_id(self, path: str) -> FileId:
+        name = self.options.stdin_filename
+        if path == "-" and name:  # standard input, named by --stdin-filename like the file it stands for
+            return FileId(path, project_path(name, self.root), visible(posix(name)))
         return FileId(path, project_path(path, self.root))
 
     def go(self, paths: list[str], waivers: list[Any] | None, baseline: Any) -> RunResult:
-        found = discover(paths, self.options.include, self.options.exclude, self.root)
+        found = discover(paths, self.options.include, self.options.exclude, self.root, self.options.stdin_filename)
         files = [self.file_id(f) for f in found.files]
         for path, reason in found.unreadable:
             unreadable = self.file_id(path)
@@ -138,9 +141,10 @@ class _Run:
         for apply in self.passes(reported, waivers, baseline):
             self.findings = apply(self.findings)
         self.findings.sort(key=Finding.sort_key)
+        checked = [f.identity for f in reported] + [self.file_id(path).identity for path, _ in found.unreadable]
         return RunResult(self.findings, len(reported) + len(found.unreadable), self.specs, self.skipped,
                          self.rules.infos, __version__, notices=found.notices + _cache_notices(),
-                         inputs=tuple(f.path for f in files if f.path != "-"))
+                         inputs=tuple(f.path for f in files if f.path != "-"), checked=tuple(checked))
 
     def reported(self, identity: str) -> bool:
         return self.options.report_only is None or identity in self.options.report_only

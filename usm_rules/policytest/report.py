@@ -102,23 +102,29 @@ def render_json(run: TestRun) -> str:
     return dumps(doc) + "\n"
 
 
-def render_junit(run: TestRun) -> str:
-    """One `<testsuite>` per test file, one `<testcase>` per case; a failed case's text is its details."""
+def render_junit(run: TestRun, *, timestamp: str = "", hostname: str = "") -> str:
+    """One `<testsuite>` per test file, one `<testcase>` per case; a failed case's text is where the case is
+    written and its details. Valid against Jenkins' `junit-10.xsd`: the test file is the suite's `file`
+    attribute (test cases have none there), and `errors` is counted as the schema requires."""
     from ..reporters.junit import xml_text
 
     root = ET.Element("testsuites", name="usm-rules test", tests=str(len(run.results)),
-                      failures=str(len(run.failed)), time=f"{run.seconds:.3f}")
+                      failures=str(len(run.failed)), errors="0", time=f"{run.seconds:.3f}")
     for test in run.files:
         results = [r for r in run.results if r.case.file == test.path]
         suite = ET.SubElement(root, "testsuite", name=xml_text(test.path), tests=str(len(results)),
-                              failures=str(sum(not r.passed for r in results)),
-                              time=f"{sum(r.seconds for r in results):.3f}")
+                              failures=str(sum(not r.passed for r in results)), errors="0", skipped="0",
+                              time=f"{sum(r.seconds for r in results):.3f}", file=xml_text(test.path))
+        for key, value in (("timestamp", timestamp), ("hostname", hostname)):
+            if value:
+                suite.set(key, xml_text(value))
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=xml_text(test.path), name=xml_text(r.case.name),
-                                 file=xml_text(test.path), line=str(r.case.line), time=f"{r.seconds:.3f}")
+                                 time=f"{r.seconds:.3f}")
             if not r.passed:
                 summary = f"{_plural(len(r.missing), 'expected finding')} missing, {len(r.unexpected)} unexpected"
                 failure = ET.SubElement(case, "failure", message=summary, type="expectation")
-                failure.text = "\n".join(xml_text(line) for line in failure_details(r))
+                where = xml_text(f"{r.case.file}:{r.case.line}: {r.case.name}")
+                failure.text = "\n".join([where] + [xml_text(line) for line in failure_details(r)])
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -13,7 +13,7 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from ..findings import RunResult
+from ..findings import RunResult, Severity
 
 if TYPE_CHECKING:
     from .source import SourceLines
@@ -30,6 +30,14 @@ class ReportOptions:
     # passes `reporters.source.reader(limit, result.inputs)`: the run's own limit, and the real paths behind
     # names that reports show escaped.
     source: SourceLines | None = None
+    # The lowest severity that fails the run (None: `--fail-on never`): JUnit fails only test cases at or above it.
+    fail_on: Severity | None = Severity.ERROR
+    # Where `docs/rules.md` is published (config `help_base_url`): SARIF links built-in rules' help there.
+    help_base_url: str = ""
+    # When and where the run happened, for formats that have a place for it (JUnit); "" leaves them out, so a
+    # report made without them is byte-for-byte reproducible.
+    timestamp: str = ""
+    hostname: str = ""
 
 
 # name -> module; imported only when that format is asked for, to keep start-up light.

@@ -1,8 +1,14 @@
 """`--format sarif`: SARIF 2.1.0, shaped for GitHub code scanning (and any other SARIF viewer).
 
-One run with one tool component, `usm-rules`, whose `rules` are the rules that ran (sorted by id), each with
-a PascalCase `name`, the title as `shortDescription`, the rationale as `fullDescription`, `help` in text and
-Markdown, `helpUri` when the rule's help is an absolute http(s) URL, its default level and its tags.
+One run with one tool component, `usm-rules`, with its `version` and `semanticVersion`, whose `rules` are
+the rules that ran (sorted by id), each with a PascalCase `name`, the title as `shortDescription`, the
+rationale as `fullDescription`, `help` in text and Markdown, `helpUri`, its default level and its tags.
+
+`helpUri` is always absolute, so that a SARIF viewer can follow it: a rule's own absolute http(s) help URL,
+or, for the built-in rules (whose help is `docs/rules.md#<id>`) and the engine's codes, that page where the
+config's `help_base_url` says it is published (`ReportOptions.help_base_url`). With no such URL it is left
+out and the help text names `usm-rules explain <id>` instead of a path no viewer can open. No
+`informationUri`: the project has no public home page to point at yet.
 
 Choices a reader of the output may want to know:
 
@@ -31,11 +37,12 @@ from urllib.parse import quote, urlsplit
 
 from ..findings import Finding, RuleInfo, RunResult, Severity, Span, unique_fingerprints
 from ..textsafe import printable, visible
-from . import ci_path
+from . import ReportOptions, ci_path
 from .json_ import dumps
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://usm-rules.dev/"
+RULES_PAGE = "docs/rules.md"  # the built-in rules' `help` is `docs/rules.md#<id>`, relative to the project
+ENGINE_ANCHOR = "#engine-findings"  # where docs/rules.md lists the engine's own codes
 FINGERPRINT_KEY = "usmRules/v1"
 SRCROOT = "%SRCROOT%"
 # No absolute URI: the output stays the same on every machine, and names no local directory.
@@ -59,7 +66,20 @@ def _absolute_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _help(info: RuleInfo) -> dict[str, str]:
+def _help_uri(info: RuleInfo, base: str) -> str:
+    """An absolute URL for the rule's documentation, or "" (see the module docstring)."""
+    if _absolute_url(info.help):
+        return info.help
+    if not base:
+        return ""
+    if info.help.startswith(RULES_PAGE + "#"):
+        return base + info.help[len(RULES_PAGE):]
+    if info.pack == "engine" and not info.help:
+        return base + ENGINE_ANCHOR
+    return ""
+
+
+def _help(info: RuleInfo, base: str) -> dict[str, str]:
     level = info.severity.label
     text = [info.title]
     markdown = [f"**{info.id}: {info.title}**"]
@@ -70,16 +90,20 @@ def _help(info: RuleInfo) -> dict[str, str]:
         f"Rule {info.id}; default severity {level}.")
     text.append(origin)
     markdown.append(origin)
-    if info.help:
+    uri = _help_uri(info, base)
+    if uri:
+        text.append(f"More: {uri}")
+        markdown.append(f"[More about {info.id}](<{uri}>)")
+    elif info.help.startswith(RULES_PAGE + "#") or info.pack == "engine":
+        text.append(f"More: usm-rules explain {info.id}")
+        markdown.append(f"More: `usm-rules explain {info.id}`")
+    elif info.help:
         text.append(f"More: {info.help}")
-        if _absolute_url(info.help):
-            markdown.append(f"[More about {info.id}](<{info.help}>)")
-        else:
-            markdown.append(f"More: `{info.help.replace('`', '')}`")
+        markdown.append(f"More: `{info.help.replace('`', '')}`")
     return {"text": "\n\n".join(text), "markdown": "\n\n".join(markdown)}
 
 
-def _rule(info: RuleInfo) -> dict[str, Any]:
+def _rule(info: RuleInfo, base: str) -> dict[str, Any]:
     rule: dict[str, Any] = {
         "id": info.id,
         "name": _pascal_case(info.title, info.id),
@@ -87,9 +111,10 @@ def _rule(info: RuleInfo) -> dict[str, Any]:
     }
     if info.rationale:
         rule["fullDescription"] = {"text": info.rationale}
-    rule["help"] = _help(info)
-    if _absolute_url(info.help):
-        rule["helpUri"] = info.help
+    rule["help"] = _help(info, base)
+    uri = _help_uri(info, base)
+    if uri:
+        rule["helpUri"] = uri
     rule["defaultConfiguration"] = {"level": _LEVELS[info.severity]}
     tags = list(dict.fromkeys(info.tags))
     if tags:
@@ -157,7 +182,8 @@ def _result(f: Finding, index: int, fingerprint: str) -> dict[str, Any]:
     return result
 
 
-def render(result: RunResult, options: object = None) -> str:
+def render(result: RunResult, options: ReportOptions | None = None) -> str:
+    base = (options or ReportOptions()).help_base_url
     findings = sorted(result.findings, key=Finding.sort_key)
     infos = dict(result.rules)
     for f in findings:  # a finding from a rule missing in `rules` still needs a descriptor to point at
@@ -168,8 +194,8 @@ def render(result: RunResult, options: object = None) -> str:
     driver: dict[str, Any] = {"name": "usm-rules"}
     if result.tool_version:
         driver["version"] = result.tool_version
-    driver["informationUri"] = INFORMATION_URI
-    driver["rules"] = [_rule(infos[rule_id]) for rule_id in ids]
+        driver["semanticVersion"] = result.tool_version
+    driver["rules"] = [_rule(infos[rule_id], base) for rule_id in ids]
     fingerprints = unique_fingerprints(findings)
     document = {
         "$schema": SCHEMA_URI,

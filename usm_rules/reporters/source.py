@@ -51,17 +51,22 @@ def read_lines(path: str, limit: int | None = None) -> list[str] | None:
     return split_lines(_decode(data), path)
 
 
-def reader(limit: int, inputs: Iterable[str] = ()) -> SourceLines:
+def reader(limit: int, inputs: Iterable[str] = (), stdin: tuple[str, bytes] | None = None) -> SourceLines:
     """A `ReportOptions.source` that reads files of at most `limit` bytes.
 
     A finding's `file` is the name as reports show it: a name that needed escaping (`textsafe.visible`) is
     not the path on disk. `inputs`, the paths the run read (`RunResult.inputs`), map such names back.
+    `stdin` is (the name `-` was given by --stdin-filename, the bytes read): its lines come from those bytes,
+    never from a file of that name, whose content may differ (an editor pipes the unsaved buffer).
     """
     from ..textsafe import visible
 
     paths = {visible(path): path for path in inputs}
+    stdin_name = visible(stdin[0]) if stdin and stdin[0] != "-" else None
 
     def read(shown: str) -> list[str] | None:
+        if stdin is not None and shown == stdin_name:
+            return split_lines(_decode(stdin[1]), shown)
         return read_lines(paths.get(shown, shown), limit)
 
     return read
