@@ -461,7 +461,7 @@ def test_every_format_reports_a_run_with_hostile_json(tmp_path: Path) -> None:
 
 
 def test_a_scaffolded_repository_runs_spec_001(tmp_path: Path) -> None:
-    out = CliRunner().invoke(cli_authoring.init, [str(tmp_path)])
+    out = CliRunner().invoke(cli_authoring.init, [str(tmp_path), "--source", "https://git.example.com/x/usm-rules.git"])
     assert out.exit_code == 0, out.output
     listed = usm("rules", cwd=tmp_path)
     assert listed.returncode == 0 and b"SPEC-001" in listed.stdout, listed.stdout.decode()

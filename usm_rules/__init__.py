@@ -17,7 +17,7 @@ import datetime as _dt
 import os
 from typing import TYPE_CHECKING, Any, Iterable
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["check", "load_config", "rules", "Config", "Finding", "RuleInfo", "RunResult", "Severity", "UsmError",
            "PolicyError", "ConfigError", "UsageError", "__version__"]

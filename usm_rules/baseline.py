@@ -9,7 +9,7 @@ Format 2 (JSON, written sorted and deterministic, one entry a line)::
 
     {
       "tool": "usm-rules",
-      "version": "0.1.0",
+      "version": "0.2.0",
       "format_version": 2,
       "findings": [
         {"fingerprint": "3f…", "rule": "USM-010", "file": "specs/heating.yaml", "pointer": "/customers/0", "count": 2}

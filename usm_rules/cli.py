@@ -114,7 +114,22 @@ def _print_cache_warnings() -> None:
         click.echo(line, err=True)
 
 
-@main.command()
+class _CheckCommand(click.Command):
+    """`--color` alone still forces colour before a path (`--color specs/`), as it did when it was a flag:
+    only `--color=WHEN` or `--color WHEN` with a WHEN it knows takes a value."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        fixed: list[str] = []
+        for i, arg in enumerate(args):
+            if arg == "--":
+                fixed.extend(args[i:])
+                break
+            bare = arg == "--color" and (i + 1 == len(args) or args[i + 1] not in COLOR_WHEN)
+            fixed.append("--color=always" if bare else arg)
+        return super().parse_args(ctx, fixed)
+
+
+@main.command(cls=_CheckCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--policy", "policies", multiple=True, type=click.Path(), help="Extra policy file or directory (repeatable).")
 @click.option("--pack", "packs", multiple=True, help="Built-in pack to use (repeatable; default: all, or as configured).")

@@ -240,17 +240,23 @@ def _is_builtin(path: str) -> bool:
 
 @click.command("init")
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
-def init(directory: str) -> None:
+@click.option("--source", metavar="URL|PATH|index",
+              help="Where the pre-commit hook and CI jobs install usm-rules from: its git repository's URL, a "
+                   "local clone, or `index` (a package index has it) [default: where this usm-rules was "
+                   "installed from, when pip recorded a git URL].")
+@click.option("--rev", metavar="TAG", help="The git tag (or branch) to install [default: this version's tag].")
+def init(directory: str, source: str | None, rev: str | None) -> None:
     """Scaffold a spec repository in DIRECTORY (default: .): usm-rules.toml, an example spec, a local
     policy with its tests, a pre-commit hook, a GitHub Actions workflow and a GitLab CI job.
 
     Existing files are never overwritten: if any would be, nothing is written (exit 2).
     """
     from .errors import UsmError
+    from .install_source import resolve_source
     from .scaffold import init as scaffold
 
     try:
-        written = scaffold(directory)
+        written = scaffold(directory, resolve_source(source, rev))
     except UsmError as err:
         _fail(err)
         return

@@ -1,5 +1,8 @@
 """`usm-rules init`: scaffold a spec repository (config, an example spec, a local policy and its tests,
-a pre-commit hook and CI jobs). Never overwrites: when any target exists, nothing is written."""
+a pre-commit hook and CI jobs). Never overwrites: when any target exists, nothing is written.
+
+The pre-commit hook and the CI jobs install usm-rules from an `install_source.InstallSource` (its git
+repository at a release tag, a local clone, or a package index), never from an index that does not have it."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -7,6 +10,7 @@ import os
 from pathlib import Path
 
 from .errors import UsageError
+from .install_source import InstallSource
 
 CONFIG = """\
 # usm-rules configuration: which policies run, and how. `usm-rules check` finds this file by walking up
@@ -131,35 +135,64 @@ cases:
     expect_not: [LOCAL-001]
 """
 
-PRE_COMMIT = """\
-# pre-commit (https://pre-commit.com): `pre-commit install`, then every commit checks the specs it touches.
-repos:
+def pre_commit(source: InstallSource) -> str:
+    """The pre-commit config: usm-rules' own hooks at the release tag (pre-commit installs the tool itself), or,
+    from a package index, local hooks that install the released package."""
+    head = ("# pre-commit (https://pre-commit.com): `pre-commit install`, then every commit checks the specs it touches\n"
+            "# and, when policies change, runs their tests and checks their layout.\n")
+    if source.from_index:
+        dependency = f'additional_dependencies: ["{source.requirement()}"]'
+        return head + f"""repos:
   - repo: local
     hooks:
       - id: usm-rules
         name: usm-rules check
         entry: usm-rules check
-        language: system          # uses the usm-rules installed in your environment
-        files: \\.(ya?ml|json)$
-        exclude: ^(policies/|\\.github/|ci/|\\.pre-commit-config\\.yaml$)
-      - id: usm-rules-policies
-        name: usm-rules policy tests and format
-        entry: sh -c 'usm-rules test policies && usm-rules fmt --check policies'
-        language: system
+        language: python
+        {dependency}
+        types_or: [yaml, json]
+        exclude: {HOOK_EXCLUDE}
+        require_serial: true
+      - id: usm-rules-test
+        name: usm-rules policy tests
+        entry: usm-rules test
+        language: python
+        {dependency}
         files: ^policies/
         pass_filenames: false
-# Alternative: let pre-commit install usm-rules in its own environment instead of using yours:
-#      - id: usm-rules
-#        name: usm-rules check
-#        entry: usm-rules check
-#        language: python
-#        additional_dependencies: ["usm-rules"]
-#        files: \\.(ya?ml|json)$
+      - id: usm-rules-fmt
+        name: usm-rules policy format
+        entry: usm-rules fmt --check
+        language: python
+        {dependency}
+        files: ^policies/.*\\.policy$
+"""
+    local = ("# usm-rules comes from a local clone: fine on this machine; name its git URL before you push, so that\n"
+             "# others get it too (`usm-rules init --source URL` in an empty directory shows the result).\n"
+             if source.local else "")
+    return head + local + f"""repos:
+  - repo: {source.url}
+    rev: {source.rev}
+    hooks:
+      - id: usm-rules
+        exclude: {HOOK_EXCLUDE}
+      - id: usm-rules-test
+      - id: usm-rules-fmt
 """
 
-GITHUB_WORKFLOW = """\
+
+HOOK_EXCLUDE = "^(policies/|\\.github/|ci/|\\.pre-commit-config\\.yaml$)"
+
+
+def _pip_install(source: InstallSource) -> str:
+    return f"pip install '{source.requirement()}'"
+
+
+def github_workflow(source: InstallSource) -> str:
+    return f"""\
 # Checks the specs on every push and pull request; findings appear in the Security tab (code scanning)
-# and as annotations on the pull request.
+# and as annotations on the pull request. The usm-rules repository also has a ready-made action
+# (`uses: <its owner/name>@{source.rev}`, see its docs/ci.md) doing the same in one step.
 name: usm-rules
 on:
   push:
@@ -175,7 +208,7 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - run: pip install usm-rules
+      - run: {_pip_install(source)}
       - name: Policy tests and format
         run: |
           usm-rules test policies
@@ -190,41 +223,46 @@ jobs:
           category: usm-rules
 """
 
-GITLAB_CI = """\
+
+def gitlab_ci(source: InstallSource) -> str:
+    return f"""\
 # GitLab CI: include this file from your .gitlab-ci.yml
 #   include:
 #     - local: ci/usm-rules.gitlab-ci.yml
-# Findings appear in merge requests through the Code Quality report.
+# Findings appear in merge requests through the Code Quality report, and as tests through the JUnit report.
 usm-rules:
   image: python:3.11-slim
   stage: test
+  before_script:
+    - apt-get update -qq && apt-get install -y -qq git > /dev/null   # pip installs usm-rules from git
   script:
-    - pip install usm-rules
+    - {_pip_install(source)}
     - usm-rules test policies
     - usm-rules fmt --check policies
-    - usm-rules check --format gitlab --output gl-code-quality-report.json
+    - usm-rules check --format gitlab --output gl-code-quality-report.json --output junit:usm-rules.junit.xml
   artifacts:
     when: always
     reports:
       codequality: gl-code-quality-report.json
+      junit: usm-rules.junit.xml
 """
 
 
-def files(today: _dt.date | None = None) -> dict[str, str]:
-    """Relative path -> content of everything `init` writes."""
+def files(source: InstallSource, today: _dt.date | None = None) -> dict[str, str]:
+    """Relative path -> content of everything `init` writes; CI and pre-commit install usm-rules from `source`."""
     day = (today or _dt.date.today()).isoformat()
     return {
         "usm-rules.toml": CONFIG,
         "specs/example-service.yaml": EXAMPLE_SPEC.format(today=day),
         "policies/local.policy": LOCAL_POLICY,
         "policies/local.test.yaml": LOCAL_TESTS.format(today=day),
-        ".pre-commit-config.yaml": PRE_COMMIT,
-        ".github/workflows/usm-rules.yml": GITHUB_WORKFLOW,
-        "ci/usm-rules.gitlab-ci.yml": GITLAB_CI,
+        ".pre-commit-config.yaml": pre_commit(source),
+        ".github/workflows/usm-rules.yml": github_workflow(source),
+        "ci/usm-rules.gitlab-ci.yml": gitlab_ci(source),
     }
 
 
-def init(directory: str, today: _dt.date | None = None) -> list[str]:
+def init(directory: str, source: InstallSource, today: _dt.date | None = None) -> list[str]:
     """Write the scaffold into `directory`; the paths written. UsageError naming every file that is already
     there (then nothing is written)."""
     from .writing import write_atomic
@@ -232,7 +270,7 @@ def init(directory: str, today: _dt.date | None = None) -> list[str]:
     root = Path(directory)
     if root.exists() and not root.is_dir():
         raise UsageError(f"`{directory}` is not a directory")
-    content = files(today)
+    content = files(source, today)
     existing = [rel for rel in content if os.path.lexists(root / rel)]
     if existing:
         names = ", ".join(f"`{(root / rel).as_posix()}`" for rel in existing)

@@ -7,8 +7,9 @@ rationale as `fullDescription`, `help` in text and Markdown, `helpUri`, its defa
 `helpUri` is always absolute, so that a SARIF viewer can follow it: a rule's own absolute http(s) help URL,
 or, for the built-in rules (whose help is `docs/rules.md#<id>`) and the engine's codes, that page where the
 config's `help_base_url` says it is published (`ReportOptions.help_base_url`). With no such URL it is left
-out and the help text names `usm-rules explain <id>` instead of a path no viewer can open. No
-`informationUri`: the project has no public home page to point at yet.
+out and the help text names `usm-rules explain <id>` instead of a path no viewer can open. `informationUri`
+is that same published page when it is known (the project has no public home page of its own to name), and
+is left out otherwise.
 
 Choices a reader of the output may want to know:
 
@@ -195,6 +196,8 @@ def render(result: RunResult, options: ReportOptions | None = None) -> str:
     if result.tool_version:
         driver["version"] = result.tool_version
         driver["semanticVersion"] = result.tool_version
+    if base:
+        driver["informationUri"] = base
     driver["rules"] = [_rule(infos[rule_id], base) for rule_id in ids]
     fingerprints = unique_fingerprints(findings)
     document = {
