@@ -468,11 +468,27 @@ def baseline(action: str, file: str, paths: tuple[str, ...], policies: tuple[str
 
 
 @main.command()
-def schema() -> None:
-    """Print the v1 spec JSON Schema (for editors' autocompletion)."""
+@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True,
+              help="markdown: the reference of every field (docs/spec-format.md).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write it to FILE, atomically (for editors: "
+              "docs/editors.md).")
+def schema(fmt: str, output: str | None) -> None:
+    """Print the v1 spec JSON Schema (for editors' autocompletion), or its reference in Markdown."""
     from .schema import schema_text
 
-    click.echo(schema_text(), nl=False)
+    if fmt == "markdown":
+        from .schema.reference import render_reference
+
+        text = render_reference()
+    else:
+        text = schema_text()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        _write_output(output, text.encode("utf-8"))
+    except UsmError as err:
+        _fail(err)
 
 
 class Interrupted(BaseException):

@@ -14,6 +14,15 @@ from .reader import Reader
 from .rules import canonical_rule_id, is_rule_id, is_rule_pattern
 from .wording import dotted, either, show, suggest
 
+# The keys of the tables whose keys are fixed (docs/configuration.md is checked against these and TOP_LEVEL);
+# `[word_lists]` and `[rules.ID]` take names of their own.
+SUBTABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "maturity": ("levels",),
+    "vocabulary": ("perspectives", "value_types"),
+    "suppressions": ("require_reason",),
+    "limits": LIMIT_KEYS,
+}
+
 
 def _path_list(name: str) -> Callable[[Reader, object, dict[str, Any], str], None]:
     def read(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
@@ -101,7 +110,7 @@ def _jobs(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
 
 
 def _maturity(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
-    table = r.keys(("maturity",), value, ("levels",))
+    table = r.keys(("maturity",), value, SUBTABLE_KEYS["maturity"])
     if "levels" in table:
         levels = r.names(("maturity", "levels"), table["levels"], minimum=2)
         if levels is not None:
@@ -109,7 +118,7 @@ def _maturity(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
 
 
 def _vocabulary(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
-    table = r.keys(("vocabulary",), value, ("perspectives", "value_types"))
+    table = r.keys(("vocabulary",), value, SUBTABLE_KEYS["vocabulary"])
     for name, item in table.items():
         names = r.names(("vocabulary", name), item, minimum=1)
         if names is not None:
@@ -130,7 +139,7 @@ def _word_lists(r: Reader, value: object, out: dict[str, Any], root: str) -> Non
 
 
 def _suppressions(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
-    table = r.keys(("suppressions",), value, ("require_reason",))
+    table = r.keys(("suppressions",), value, SUBTABLE_KEYS["suppressions"])
     if "require_reason" in table:
         flag = table["require_reason"]
         if type(flag) is bool:
@@ -141,7 +150,7 @@ def _suppressions(r: Reader, value: object, out: dict[str, Any], root: str) -> N
 
 
 def _limits(r: Reader, value: object, out: dict[str, Any], root: str) -> None:
-    table = r.keys(("limits",), value, LIMIT_KEYS)
+    table = r.keys(("limits",), value, SUBTABLE_KEYS["limits"])
     limits = {}
     for name, item in table.items():
         number = r.positive_int(("limits", name), item, LIMIT_MAXIMUMS[name])
