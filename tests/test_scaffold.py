@@ -59,7 +59,7 @@ def test_the_generated_ci_files_say_what_the_issue_asks() -> None:
     assert upload["with"]["sarif_file"] == "usm-rules.sarif" and upload["if"] == "always()"
     job = yaml.safe_load(files["ci/usm-rules.gitlab-ci.yml"])["usm-rules"]
     assert f"pip install 'usm-rules @ git+{URL}@v0.2.0'" in job["script"]
-    assert any("--format gitlab" in line for line in job["script"])
+    assert any("--output gitlab:gl-code-quality-report.json" in line for line in job["script"])
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
     assert job["artifacts"]["reports"]["junit"] == "usm-rules.junit.xml"
     assert all("pip install usm-rules" not in text for text in files.values())  # no index has it

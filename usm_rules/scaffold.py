@@ -239,7 +239,7 @@ usm-rules:
     - {_pip_install(source)}
     - usm-rules test policies
     - usm-rules fmt --check policies
-    - usm-rules check --format gitlab --output gl-code-quality-report.json --output junit:usm-rules.junit.xml
+    - usm-rules check --output gitlab:gl-code-quality-report.json --output junit:usm-rules.junit.xml
   artifacts:
     when: always
     reports:
