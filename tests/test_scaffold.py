@@ -101,7 +101,10 @@ def test_sources_init_accepts_and_refuses(tmp_path: Path) -> None:
     assert parse_source("git+ssh://git@host/org/usm-rules.git").requirement() == (
         "usm-rules @ git+ssh://git@host/org/usm-rules.git@v0.2.0")
     assert parse_source("git@host:org/usm-rules.git", "main").rev == "main"
-    assert parse_source(str(ROOT)).url == ROOT.as_uri() if (ROOT / ".git").exists() else True
+    if (ROOT / ".git").exists():
+        assert parse_source(str(ROOT)).url == "file://localhost" + ROOT.as_posix()
+    assert parse_source("file:///srv/usm-rules").requirement() == (
+        "usm-rules @ git+file://localhost/srv/usm-rules@v0.2.0")  # a host: pip refuses `file:///` in requirements
     for bad in ("usm-rules", str(tmp_path), "https://host/x.git@v0.2.0"):
         with pytest.raises(UsageError):
             parse_source(bad)

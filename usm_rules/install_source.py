@@ -4,7 +4,8 @@ usm-rules is not on a package index: it is installed from its own git repository
 (`usm-rules @ git+URL@vX.Y.Z`) and pre-commit (`repo: URL`, `rev: vX.Y.Z`) both can. The source is
 
 - a git URL (`https://…`, `ssh://…`, `git@host:path`, `file://…`), at the tag of this version unless `--rev`;
-- a local clone (a directory): the same, as a `file://` URL, for trying things out on one machine;
+- a local clone (a directory, or `file:///path`): the same, as a `file://localhost/path` URL (pip's requirement
+  parser refuses `file:///` with an empty host; git takes both), for trying things out on one machine;
 - `index`: a package index that has usm-rules (pip's own configuration says which): `usm-rules==X.Y.Z`;
 - nothing: the git URL and revision this installation came from, when pip recorded them (PEP 610,
   `direct_url.json`, for `pip install "usm-rules @ git+URL@REV"`); otherwise `init` stops and asks, rather
@@ -17,6 +18,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from . import __version__
 from .errors import UsageError
@@ -24,6 +26,8 @@ from .errors import UsageError
 PACKAGE = "usm-rules"
 INDEX = "index"
 EXAMPLE_URL = "https://git.example.com/your-org/usm-rules.git"
+# A local clone as a URL that both pip (whose requirement parser wants a host in a URL) and git accept.
+_LOCAL = "file://localhost"
 _URL = re.compile(r"(?:https?|ssh|git|file)://[^\s@]+(?:@[^\s/]+/[^\s]*)?|[\w.-]+@[\w.-]+:[^\s]+")
 _REV = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 
@@ -68,13 +72,15 @@ def parse_source(text: str, rev: str | None = None, base: str = ".") -> InstallS
         return InstallSource("", rev)
     if text.startswith("git+"):
         text = text[4:]
+    if text.startswith("file:///"):
+        text = _LOCAL + text[len("file://"):]
     if _URL.fullmatch(text):
         return InstallSource(text, rev)
     path = Path(base, text)
     if path.is_dir():
         if not (path / "pyproject.toml").is_file() or not (path / ".git").exists():
             raise UsageError(f"--source `{text}` is a directory but not a git clone of usm-rules")
-        return InstallSource(path.resolve().as_uri(), rev)
+        return InstallSource(_LOCAL + quote(path.resolve().as_posix()), rev)
     raise UsageError(f"--source `{text}` is neither a git URL, a local clone of usm-rules, nor `{INDEX}`")
 
 
