@@ -307,3 +307,18 @@ def test_help_base_url_must_be_an_absolute_http_url(tmp_path: Path, url: str) ->
     out = run("check", "--show-files", cwd=tmp_path)
     assert out.exit_code == 2
     assert "usm-rules.toml:1:1: `help_base_url` must be an absolute http(s) URL" in out.stderr
+
+
+def test_show_files_with_changed_since_lists_only_changed_files(tmp_path: Path) -> None:
+    import subprocess as sp
+
+    work = tmp_path / "repo"
+    shutil.copytree(PROJECT, work)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    sp.run(["git", "init", "-q"], cwd=work, check=True)
+    sp.run([*git, "add", "."], cwd=work, check=True)
+    sp.run([*git, "commit", "-qm", "x"], cwd=work, check=True)
+    (work / "specs" / "clean.yaml").write_text((work / "specs" / "clean.yaml").read_text() + "# edited\n")
+    out = usm("check", "--show-files", "--changed-since", "HEAD", cwd=work)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.decode().splitlines() == ["./specs/clean.yaml"]

@@ -222,6 +222,8 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
     tty = sys.stdout.isatty()
     threshold = _threshold(fail_on, config.fail_on)
     stdin = (options.stdin_filename or "-", options.stdin or b"") if "-" in paths else None
+    # When and where: only JUnit has a place for them (and `socket` is not worth importing for the others).
+    junit = "junit" in {fmt, *(name for name, _ in files_out)}
     report_options = ReportOptions(
         show_source=tty if show_source is None else show_source,
         color=_use_color("never" if no_color else color, tty),
@@ -230,8 +232,8 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
         source=reader((options.limits or Limits()).max_bytes, result.inputs, stdin),
         fail_on=threshold,
         help_base_url=config.help_base_url,
-        timestamp=run_timestamp(),
-        hostname=run_hostname(),
+        timestamp=run_timestamp() if junit else "",
+        hostname=run_hostname() if junit else "",
     )
     try:
         for out_fmt, path in files_out:
@@ -290,14 +292,17 @@ def run_hostname() -> str:
 
 def _show_files(paths: list[str], options: Any) -> None:
     """--show-files (ruff's): the files a check would read, one a line, as reports name them; nothing is read."""
-    from .engine.discover import discover, project_root
+    from .engine.discover import discover, project_path, project_root
     from .textsafe import printable
 
     root = options.root or project_root(None)
     found = discover(paths or ["."], options.include, options.exclude, root, options.stdin_filename)
     _notify(found.notices)
     for path in found.files:
-        click.echo(printable(options.stdin_filename or "-") if path == "-" else printable(path))
+        name = (options.stdin_filename or "-") if path == "-" else path
+        if options.report_only is not None and project_path(name, root) not in options.report_only:
+            continue  # --changed-since: not reported on
+        click.echo(printable(name))
     for path, reason in found.unreadable:
         click.echo(f"usm-rules: `{printable(path)}` cannot be read: {printable(reason)}", err=True)
     sys.exit(EXIT_OK)
