@@ -153,7 +153,7 @@ class _CheckCommand(click.Command):
 @click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), help="Worker processes [default: 1, or as configured].")
 @click.option("--quiet", "-q", is_flag=True, help="Only the finding lines, no source and no summary.")
 @click.option("--show-source/--no-show-source", default=None, help="Show the source line and a caret [default: on a terminal].")
-@click.option("--color", type=click.Choice(COLOR_WHEN), is_flag=False, flag_value="always", metavar="[=WHEN]",
+@click.option("--color", type=click.Choice(COLOR_WHEN), is_flag=False, flag_value="always", metavar="[always|never|auto]",
               help="Colour the text output: always (also bare --color), never, or auto: on a terminal, unless "
                    "NO_COLOR is set; FORCE_COLOR forces it [default: auto].")
 @click.option("--no-color", is_flag=True, help="The same as --color=never.")
