@@ -195,16 +195,14 @@ def test_colour_by_flag_and_environment(args: tuple[str, ...], env: dict[str, st
     assert bool(ANSI.search(out.stdout.decode())) is coloured
 
 
-def test_no_color_turns_colour_off_in_auto() -> None:
-    from usm_rules.cli import _use_color
+def test_no_color_turns_colour_off_in_auto_on_a_terminal() -> None:
+    from usm_rules.conventions import use_color
 
-    assert _use_color(None, True) is True
-    os.environ["NO_COLOR"] = "1"
-    try:
-        assert _use_color(None, True) is False
-        assert _use_color("auto", True) is False
-    finally:
-        del os.environ["NO_COLOR"]
+    assert use_color(None, True, {}) is True
+    assert use_color(None, True, {"NO_COLOR": "1"}) is False
+    assert use_color("auto", True, {"NO_COLOR": "1"}) is False
+    assert use_color(None, True, {"NO_COLOR": ""}) is True  # no-color.org: only a non-empty value counts
+    assert use_color(None, False, {"FORCE_COLOR": "true"}) is True
 
 
 def test_colour_never_reaches_report_files(tmp_path: Path) -> None:

@@ -219,14 +219,16 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
         return
     _notify(result.notices)
     inputs = _inputs(result, options, config)
+    from .conventions import fail_threshold, run_hostname, run_timestamp, use_color
+
     tty = sys.stdout.isatty()
-    threshold = _threshold(fail_on, config.fail_on)
+    threshold = fail_threshold(fail_on, config.fail_on)
     stdin = (options.stdin_filename or "-", options.stdin or b"") if "-" in paths else None
     # When and where: only JUnit has a place for them (and `socket` is not worth importing for the others).
     junit = "junit" in {fmt, *(name for name, _ in files_out)}
     report_options = ReportOptions(
         show_source=tty if show_source is None else show_source,
-        color=_use_color("never" if no_color else color, tty),
+        color=use_color("never" if no_color else color, tty),
         quiet=quiet,
         explain=explain,
         source=reader((options.limits or Limits()).max_bytes, result.inputs, stdin),
@@ -249,45 +251,6 @@ def check(paths: tuple[str, ...], policies: tuple[str, ...], packs: tuple[str, .
         click.echo(render_bytes(fmt, result, report_options), nl=False)
     failed = threshold is not None and result.failed(threshold)
     sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
-
-
-def _threshold(flag: str | None, configured: Any) -> Any:
-    """The lowest severity that fails the run, or None for `never` (Spectral's `--fail-severity`, conftest's
-    `--no-fail`): the flag wins over the config."""
-    from .findings import Severity
-
-    if flag is None:
-        return configured
-    return None if flag == "never" else Severity.parse(flag)
-
-
-def _use_color(when: str | None, tty: bool) -> bool:
-    """--color=always|never wins; `auto` (the default) colours a terminal, unless NO_COLOR is set (no-color.org);
-    FORCE_COLOR (not "0" or "false") colours even a pipe, and wins over NO_COLOR, as in Node and pytest."""
-    if when in ("always", "never"):
-        return when == "always"
-    force = os.environ.get("FORCE_COLOR")
-    if force is not None and force != "":
-        return force.lower() not in ("0", "false")
-    return tty and not os.environ.get("NO_COLOR")
-
-
-def run_timestamp() -> str:
-    """When the run happened, UTC, for reports that have a place for it (JUnit): SOURCE_DATE_EPOCH when set,
-    so that a reproducible build gets a reproducible report."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    moment = (_dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc) if epoch.isdigit()
-              else _dt.datetime.now(_dt.timezone.utc))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def run_hostname() -> str:
-    import socket
-
-    try:
-        return socket.gethostname()
-    except OSError:
-        return ""
 
 
 def _show_files(paths: list[str], options: Any) -> None:

@@ -70,7 +70,7 @@ def test(paths: tuple[str, ...], coverage: bool, min_coverage: float | None, min
     if fmt == "json":
         text = policytest.render_json(result)
     elif fmt == "junit":
-        from .cli import run_hostname, run_timestamp
+        from .conventions import run_hostname, run_timestamp
 
         text = policytest.render_junit(result, timestamp=run_timestamp(), hostname=run_hostname())
     else:
