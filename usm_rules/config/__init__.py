@@ -11,13 +11,15 @@ at all means the defaults below. Relative paths in a config are relative to the 
 
 What users write
 ----------------
-::
+Every key, with its type, default and an example, is in ``docs/configuration.md`` (a test checks it against
+``tables.TOP_LEVEL`` and ``tables.SUBTABLE_KEYS``)::
 
     policies = ["policies/local.policy"]   # extra policy files or directories
     packs = ["usm", "cemm"]                 # built-in packs that are on (default: all; [] = none)
     select = ["USM", "CEMM-002"]            # rule ids or prefixes to run (default: all)
     ignore = ["CEMM-007"]                   # rule ids or prefixes not to run
-    fail_on = "warning"                     # error | warning | info (default: error)
+    fail_on = "warning"                     # error | warning | info | never (default: error)
+    help_base_url = "https://git.example.com/platform/usm-rules/-/blob/v0.2.0/docs/rules.md"  # SARIF helpUri
     include = ["**/*.yaml", "**/*.yml", "**/*.json"]
     exclude = ["drafts/**"]
     waivers = "waivers.yaml"
