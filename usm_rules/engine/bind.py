@@ -4,7 +4,7 @@ selected. Every rule id the config or the caller names must exist: a typo never 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..codes import CodeTable, engine_codes
@@ -26,6 +26,9 @@ class RuleSet:
     repo_rules: tuple[tuple[str, Callable], ...]
     repo_paths: tuple[tuple[str, ...], ...] | None  # parts of each spec repository rules read; None: all
     metas: dict[str, Any]  # every rule the policies define (RuleMeta), in force or not
+    # Rules the rule set itself switches off (config `severity = "off"`, config select/ignore) -> how; rules
+    # that only the caller's --select/--ignore leave out are not here (a partial run switches nothing off).
+    switched_off: dict[str, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -86,14 +89,18 @@ def _select(rules: list[Any], functions: dict[str, Callable], metas: dict[str, A
     spec_rules: list[tuple[str, Callable]] = []
     repo_rules: list[tuple[str, Callable]] = []
     repo_paths: set[tuple[str, ...]] | None = set()
+    switched_off: dict[str, str] = {}
     for m in rules:
         sev = Severity.parse(m.severity)
         if m.id in options.severities:
             override = options.severities[m.id]
             if override is None:
+                switched_off[m.id] = 'the config sets `severity = "off"`'
                 continue
             sev = override
         if not is_selected(m.id, options.select, options.ignore):
+            if is_selected(m.id, options.caller_select, options.caller_ignore):
+                switched_off[m.id] = "the config's `select`/`ignore` leave it out"
             continue
         infos[m.id] = RuleInfo(m.id, sev, m.title, m.pack, m.rationale, m.help, m.tags)
         severities[m.id] = sev
@@ -106,7 +113,7 @@ def _select(rules: list[Any], functions: dict[str, Callable], metas: dict[str, A
         else:
             spec_rules.append((m.id, functions[m.id]))
     return RuleSet(CodeTable(infos), severities, tuple(spec_rules), tuple(repo_rules),
-                   None if repo_paths is None else tuple(sorted(repo_paths)), metas)
+                   None if repo_paths is None else tuple(sorted(repo_paths)), metas, switched_off)
 
 
 def _unknown_rule_problems(options: EngineOptions, defined: set[str]) -> list[Located]:

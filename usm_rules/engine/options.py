@@ -50,6 +50,10 @@ class EngineOptions:
     warn_expiring_within: int | None = None  # days
     baseline: str | None = None  # path of a baseline file
     report_only: frozenset[str] | None = None  # --changed-since: project paths of the files to report on
+    # The caller's own --select/--ignore (upper case): a rule they leave out is a partial run, not a rule the
+    # rule set switched off, so exceptions naming it are not reported as naming a rule that is off.
+    caller_select: tuple[str, ...] = ()
+    caller_ignore: tuple[str, ...] = ()
     root: str = ""  # the project root that identities are relative to ("": found from the working directory)
 
 
@@ -113,6 +117,8 @@ def build_options(config: Config, flags: Flags = Flags()) -> EngineOptions:
         warn_expiring_within=flags.warn_expiring_within,
         baseline=flags.baseline or _shown(config.baseline),
         root=project_root(config.root if config.path else None),
+        caller_select=tuple(p.upper() for p in flags.select),
+        caller_ignore=tuple(p.upper() for p in flags.ignore),
     )
 
 

@@ -12,10 +12,10 @@ from typing import Any, Callable, Iterator
 
 from .. import __version__
 from ..codes import engine_codes
-from ..errors import ConfigError, Located, UsageError
+from ..errors import UsageError
 from ..findings import Finding, RunResult
 from ..textsafe import visible
-from .bind import RuleSet, load_rules, unknown_rule_error
+from .bind import RuleSet, load_rules
 from .check import FileResult, RepoEntry, check_file
 from .discover import discover, project_path, project_root
 from .locate import FileId, file_finding
@@ -32,7 +32,7 @@ def run(paths: list[str], options: EngineOptions, rules: RuleSet | None = None,
     if rules.empty:
         raise UsageError("no rule is in force, so nothing would be checked: " + _why_no_rules(options, rules))
     root = options.root or project_root(None)
-    waivers = _load_waivers(options, rules) if options.waivers else None
+    waivers = _load_waivers(options) if options.waivers else None
     baseline = _load_baseline(options) if options.baseline else None
     with _cyclic_gc_paused():
         return _Run(options, rules, root, progress).go(paths, waivers, baseline)
@@ -74,24 +74,14 @@ def _why_no_rules(options: EngineOptions, rules: RuleSet) -> str:
     return "every rule is switched off by `select`, `ignore` or `severity = \"off\"`"
 
 
-def _load_waivers(options: EngineOptions, rules: RuleSet) -> list[Any]:
-    """The waivers, read before any spec, so that a waiver naming a rule nothing defines stops the run."""
-    import dataclasses
-
+def _load_waivers(options: EngineOptions) -> list[Any]:
+    """The waivers, read before any spec, so that a malformed waivers file stops the run at once. A waiver
+    naming a rule that is not in the rule set is a finding of the waiver pass (WAIVER-UNKNOWN-RULE), so that
+    removing a rule from a pack does not stop every run that still waives it."""
     from ..waivers import load_waivers
 
     assert options.waivers is not None
-    waivers = load_waivers(options.waivers)
-    known = set(rules.metas) | set(engine_codes())
-    problems = []
-    for w in waivers:
-        if w.rule not in known:
-            where = w.rule_location or Located(options.waivers, w.span.line, w.span.column, "")
-            problems.append(dataclasses.replace(where, message=f"waiver {w.index + 1}: "
-                                                + unknown_rule_error(w.rule, known)))
-    if problems:
-        raise ConfigError(problems)
-    return waivers
+    return load_waivers(options.waivers)
 
 
 def _load_baseline(options: EngineOptions) -> Any:
