@@ -33,6 +33,7 @@ class EngineOptions:
     shared_param_locations: dict[str, Located] = field(default_factory=dict)
     param_locations: dict[tuple[str, str], Located] = field(default_factory=dict)
     rule_locations: dict[str, Located] = field(default_factory=dict)  # where `[rules.ID]` is written
+    ramps: dict[str, _dt.date] = field(default_factory=dict)  # `[rules.ID] enforce_from`/`warn_until`: ramp ends
     # Where each select/ignore pattern came from: ("select", pattern) -> its config location; absent for flags.
     pattern_locations: dict[tuple[str, str], Located] = field(default_factory=dict)
     as_of: _dt.date = field(default_factory=_dt.date.today)
@@ -102,6 +103,7 @@ def build_options(config: Config, flags: Flags = Flags()) -> EngineOptions:
         shared_param_locations=shared_locations,
         param_locations=param_locations,
         rule_locations={rule_id: s.location for rule_id, s in config.rules.items() if s.location is not None},
+        ramps={rule_id: s.enforce_from for rule_id, s in config.rules.items() if s.enforce_from is not None},
         pattern_locations=pattern_locations,
         as_of=flags.as_of or _dt.date.today(),
         include=tuple(config.include),

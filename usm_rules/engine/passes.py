@@ -24,6 +24,28 @@ def _emit(rule: str, file: FileId, message: str, span: Span, key: str) -> Findin
     return file_finding(engine_codes()[rule], file, message, span, key)
 
 
+def ramp_pass(rules: RuleSet, as_of: Any) -> Pass:
+    """Findings of rules with a dated ramp (usm_rules/ramp.py): before the day, one severity lower and a message
+    that says when the full severity applies; always, the schedule (`enforcement`). Fingerprints do not change."""
+    from ..ramp import lowered, suffix
+
+    def apply(findings: list[Finding]) -> list[Finding]:
+        out = []
+        for f in findings:
+            ramp = rules.ramps.get(f.rule)
+            if ramp is not None:
+                schedule = (ramp.day.isoformat(), ramp.severity.label)
+                if ramp.active(as_of) and f.severity > lowered(f.severity):
+                    f = dataclasses.replace(f, severity=lowered(f.severity), enforcement=schedule,
+                                            message=f.message + suffix(f.severity, ramp.day))
+                else:
+                    f = dataclasses.replace(f, enforcement=schedule)
+            out.append(f)
+        return out
+
+    return apply
+
+
 def suppression_pass(commented: Iterable[Any], rules: RuleSet, require_reason: bool) -> Pass:
     """Inline `# usm-rules: ignore[...]` comments; `commented` are the FileResults of files that have some."""
     by_file = {r.file.identity: (r.file, r.suppressions, r.malformed) for r in commented if r.file is not None}

@@ -128,8 +128,9 @@ class _Run:
         for apply in self.passes(reported, waivers, baseline):
             self.findings = apply(self.findings)
         self.findings.sort(key=Finding.sort_key)
+        notices = found.notices + _ramp_notices(self.rules, self.options, self.findings) + _cache_notices()
         return RunResult(self.findings, len(reported) + len(found.unreadable), self.specs, self.skipped,
-                         self.rules.infos, __version__, notices=found.notices + _cache_notices(),
+                         self.rules.infos, __version__, notices=notices,
                          inputs=tuple(f.path for f in files if f.path != "-"))
 
     def reported(self, identity: str) -> bool:
@@ -178,9 +179,11 @@ class _Run:
         return {d.index: d for d in load_bytes(data, file.path, limits).documents}
 
     def passes(self, reported: list[FileId], waivers: list[Any] | None, baseline: Any) -> list[Any]:
-        from .passes import baseline_pass, suppression_pass, waiver_pass
+        from .passes import baseline_pass, ramp_pass, suppression_pass, waiver_pass
 
         out = [suppression_pass(self.commented, self.rules, self.options.require_suppression_reason)]
+        if self.rules.ramps:
+            out.insert(0, ramp_pass(self.rules, self.options.as_of))
         if waivers is not None and self.options.waivers:
             out.append(waiver_pass(waivers, self.file_id(self.options.waivers), self.rules, reported, self.services,
                                    self.options.as_of, self.options.warn_expiring_within))
@@ -188,6 +191,23 @@ class _Run:
             out.append(baseline_pass(baseline, self.file_id(self.options.baseline), self.rules,
                                      {f.identity for f in reported}))
         return out
+
+
+def _ramp_notices(rules: RuleSet, options: EngineOptions, findings: list[Finding]) -> list[str]:
+    """With --warn-expiring-within DAYS, the rules whose dated ramp ends within DAYS days (like expiring
+    waivers: a date that will change what fails the run)."""
+    within = options.warn_expiring_within
+    if within is None or not rules.ramps:
+        return []
+    out = []
+    for rule_id, ramp in sorted(rules.ramps.items(), key=lambda item: (item[1].day, item[0])):
+        days = (ramp.day - options.as_of).days
+        if 0 < days <= within:
+            count = sum(1 for f in findings if f.rule == rule_id and f.suppressed is None)
+            out.append(f"rule {rule_id} is enforced as {ramp.severity.label} from {ramp.day.isoformat()} (in {days} "
+                       f"day{'' if days == 1 else 's'}); {count} finding{'' if count == 1 else 's'} of it "
+                       f"{'is' if count == 1 else 'are'} reported one severity lower until then")
+    return out
 
 
 def _cache_notices() -> list[str]:
