@@ -151,3 +151,8 @@ def test_fmt_keeps_the_ramp_keywords(tmp_path: Path) -> None:
     target.write_text((CASES / "ramped.policy").read_text().replace('enforce_from "', 'enforce_from   "'))
     assert usm("fmt", "--write", str(target)).returncode == 0
     assert target.read_text() == (CASES / "ramped.policy").read_text()
+
+
+def test_usm_rules_test_sees_the_ramp_on_each_cases_date() -> None:
+    out = usm("test", "ramped.test.yaml")
+    assert out.returncode == 0 and "2 passed" in out.stdout

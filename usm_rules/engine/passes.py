@@ -1,4 +1,5 @@
-"""The post-passes over a run's findings, in order: inline suppressions, waivers, baseline.
+"""The post-passes over a run's findings, in order: dated ramps (`ramp_pass`: severities before an enforcement
+day), inline suppressions, waivers, baseline.
 
 Each is a function `list[Finding] -> list[Finding]` made for one run (`suppression_pass`, `waiver_pass`,
 `baseline_pass`): it marks the findings it accepts as suppressed (they stay in JSON and SARIF) and adds the
