@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from usm_rules.findings import Finding, RunResult, Severity
+from usm_rules.impact.compare import compare
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases" / "diff_rules"
 AS_OF = ("--as-of", "2026-12-01")
@@ -185,3 +188,41 @@ def test_a_symlink_in_the_base_tree_is_never_followed(tmp_path: Path) -> None:
     out = usm("diff-rules", "--base", "HEAD", *AS_OF, "specs", cwd=repo)
     assert out.returncode == 0, out.stderr
     assert "`policies/linked.policy` at --base `HEAD` is a symbolic link; left out" in out.stderr
+
+
+def _finding(rule: str, severity: str, fingerprint: str, message: str = "m", path: str = "s.yaml",
+             suppressed: str | None = None, service: str | None = "svc") -> Finding:
+    return Finding(rule, Severity.parse(severity), rule, message, path, 1, 1, 1, 2, "", 0, service, fingerprint,
+                   suppressed)
+
+
+def test_compare_matches_by_fingerprint_counts_repeats_and_reads_exception_findings_both_ways() -> None:
+    base = RunResult([_finding("R-1", "warning", "a"), _finding("R-1", "warning", "a"), _finding("R-2", "error", "b"),
+                      _finding("WAIVER-UNUSED", "warning", "w", "waiver 2 matches no finding", "waivers.yaml", None,
+                               None)], 1, 1, 0)
+    head = RunResult([_finding("R-1", "error", "a"), _finding("R-2", "error", "b", suppressed="waiver: ok"),
+                      _finding("R-3", "info", "c"),
+                      _finding("BASELINE-STALE", "info", "x", "entry gone", "baseline.json", None, None)], 1, 1, 0)
+    impact = compare(base, head)
+    assert [(f.rule, f.fingerprint) for f in impact.new] == [("R-3", "c")]
+    assert sorted((f.rule, f.fingerprint) for f in impact.gone) == [("R-1", "a"), ("R-2", "b")]  # one of two; waived
+    assert [(c.finding.rule, c.before.label, c.finding.severity.label) for c in impact.severity_changed] == [
+        ("R-1", "warning", "error")]
+    assert [f.message for f in impact.newly_needed] == ["waiver 2 matches no finding"]  # now it accepts one
+    assert [f.message for f in impact.unnecessary] == ["entry gone"]
+    assert [(c.key, c.base, c.head) for c in impact.by_rule] == [("R-1", 2, 1), ("R-2", 1, 0), ("R-3", 0, 1)]
+    assert [f.rule for f in impact.introduces(Severity.ERROR)] == ["R-1"]  # raised to error
+    assert [f.rule for f in impact.introduces(Severity.INFO)] == ["R-3"]   # raised within the threshold: not new
+
+
+def test_a_policy_named_on_the_command_line_is_taken_at_the_base_too(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "base", {"specs/svc-a.yaml": "svc-a.yaml", "extra/local.policy": "local-1.policy"})
+    shutil.copy(CASES / "local-3.policy", repo / "extra" / "local.policy")
+    out = usm("diff-rules", "--base", "HEAD", *AS_OF, "--no-builtin", "--policy", "extra", "--format", "json",
+              "specs", cwd=repo)
+    assert out.returncode == 0, out.stderr
+    rules = json.loads(out.stdout)["rules"]
+    assert [r["id"] for r in rules["added"]] == ["LOCAL-002"] and [r["id"] for r in rules["removed"]] == ["LOCAL-001"]

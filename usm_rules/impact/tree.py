@@ -41,10 +41,7 @@ class BaseTree:
 
     def relative(self, path: str) -> str | None:
         """`path` (absolute) relative to the work tree's top, posix; None when it lies outside the repository."""
-        rel = os.path.relpath(os.path.abspath(path), self.top)
-        if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
-            return None
-        return "" if rel == os.curdir else rel.replace(os.sep, "/")
+        return _below(path, self.top)
 
     def copy_of(self, rel: str) -> str:
         """Where the base copy of the repository path `rel` is (or would be)."""
@@ -52,10 +49,7 @@ class BaseTree:
 
     def in_copy(self, path: str) -> str | None:
         """`path` relative to the copy, posix, when it lies in it."""
-        rel = os.path.relpath(os.path.abspath(path), self.dir)
-        if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
-            return None
-        return "" if rel == os.curdir else rel.replace(os.sep, "/")
+        return _below(path, self.dir)
 
     def working_path(self, path: str) -> str:
         """A path in the copy -> the same path in the work tree (other paths unchanged)."""
@@ -109,3 +103,11 @@ class BaseTree:
         fd = os.open(target, flags, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(data[: TEXT_FILE_LIMIT + 1])
+
+
+def _below(path: str, top: str) -> str | None:
+    """`path` relative to the directory `top`, posix ("" for `top` itself); None when it is not below it."""
+    rel = os.path.relpath(os.path.abspath(path), top)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return None
+    return "" if rel == os.curdir else rel.replace(os.sep, "/")
