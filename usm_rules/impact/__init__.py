@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..engine import Flags, run
 from ..engine.discover import resolve_commit
 from ..errors import UsmError
+from ..textsafe import visible
 from .compare import Impact, compare
 from .sides import SideError, base_options, unmask_paths, working_options
 from .tree import OPTION, BaseTree
@@ -40,7 +41,7 @@ def diff_rules(paths: list[str], ref: str, config_path: str | None = None, flags
     config, head_options = working_options(config_path, flags)
     with BaseTree(os.path.realpath(top), commit, ref) as tree:
         options = base_options(tree, config, head_options, flags)
-        base = _run("base `" + ref + "`", paths, options, tree)
+        base = _run(f"base `{visible(ref)}`", paths, options, tree)
         base.findings = sorted((unmask_paths(tree, f, head_options.root) for f in base.findings),
                                key=lambda f: f.sort_key())
         notices = list(tree.notices)
