@@ -226,3 +226,13 @@ def test_a_policy_named_on_the_command_line_is_taken_at_the_base_too(tmp_path: P
     assert out.returncode == 0, out.stderr
     rules = json.loads(out.stdout)["rules"]
     assert [r["id"] for r in rules["added"]] == ["LOCAL-002"] and [r["id"] for r in rules["removed"]] == ["LOCAL-001"]
+
+
+def test_the_json_report_validates_against_its_published_schema(history: dict) -> None:
+    import jsonschema
+
+    schema = json.loads((ROOT / "docs" / "diff-rules-v1.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)
+    validator.check_schema(schema)
+    errors = [e.message for e in validator(schema).iter_errors(json.loads(history["all-json"].stdout))]
+    assert errors == []
