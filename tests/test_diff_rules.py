@@ -236,3 +236,10 @@ def test_the_json_report_validates_against_its_published_schema(history: dict) -
     validator.check_schema(schema)
     errors = [e.message for e in validator(schema).iter_errors(json.loads(history["all-json"].stdout))]
     assert errors == []
+
+
+def test_output_never_overwrites_an_input_of_the_run(history: dict) -> None:
+    repo = history["repo"]
+    before = (repo / "specs" / "svc-a.yaml").read_bytes()
+    out = usm("diff-rules", "--base", "base", *AS_OF, "-o", "specs/svc-a.yaml", "specs", cwd=repo)
+    assert out.returncode == 2 and (repo / "specs" / "svc-a.yaml").read_bytes() == before

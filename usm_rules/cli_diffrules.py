@@ -34,10 +34,11 @@ FORMATS = ("text", "json", "markdown")
 @click.option("--fail-on-new", type=click.Choice(SEVERITY_NAMES),
               help="Exit 1 when the change brings findings at or above this severity (new, or raised to it).")
 @click.option("--no-cache", is_flag=True, help="Compile the policies afresh, without the user cache.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=256), help="Worker processes for each side's run.")
 def diff_rules(paths: tuple[str, ...], ref: str, policies: tuple[str, ...], packs: tuple[str, ...],
                no_builtin: bool, select: tuple[str, ...], ignore: tuple[str, ...], waivers: str | None,
                baseline: str | None, as_of: _dt.date | None, config_path: str | None, fmt: str,
-               output: str | None, fail_on_new: str | None, no_cache: bool) -> None:
+               output: str | None, fail_on_new: str | None, no_cache: bool, jobs: int | None) -> None:
     """Compare the findings of the rule set at git REF with the working tree's, on the same spec files.
 
     The config, local policies, waivers and baseline are taken as they are at REF (the built-in packs are the
@@ -51,7 +52,8 @@ def diff_rules(paths: tuple[str, ...], ref: str, policies: tuple[str, ...], pack
     from .impact.render import RENDERERS
 
     flags = Flags(policies=policies, packs=_split(packs) or None, no_builtin=no_builtin, select=_split(select),
-                  ignore=_split(ignore), as_of=as_of, use_cache=not no_cache, waivers=waivers, baseline=baseline)
+                  ignore=_split(ignore), as_of=as_of, use_cache=not no_cache, waivers=waivers, baseline=baseline,
+                  jobs=jobs)
     try:
         found = compare_rule_sets(list(paths or (".",)), ref, config_path, flags)
         report = RENDERERS[fmt](found)
