@@ -59,7 +59,7 @@ def render_text(run: DiffRun) -> str:
     _table(out, "By rule", "rule", impact.by_rule)
     _table(out, "By service", "service", impact.by_service)
     _section(out, "Waivers and baseline entries the change makes unnecessary", [_line(f) for f in impact.unnecessary])
-    _section(out, "Waivers and baseline entries the change makes needed", [_line(f) for f in impact.newly_needed])
+    _section(out, "Waivers and baseline entries the change newly needs", [_line(f) for f in impact.newly_needed])
     return "\n".join(out) + "\n"
 
 
