@@ -243,3 +243,17 @@ def test_output_never_overwrites_an_input_of_the_run(history: dict) -> None:
     before = (repo / "specs" / "svc-a.yaml").read_bytes()
     out = usm("diff-rules", "--base", "base", *AS_OF, "-o", "specs/svc-a.yaml", "specs", cwd=repo)
     assert out.returncode == 2 and (repo / "specs" / "svc-a.yaml").read_bytes() == before
+
+
+def test_a_policy_the_change_adds_on_the_command_line_is_absent_from_the_base(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "base", {"specs/svc-a.yaml": "svc-a.yaml"})
+    (repo / "extra").mkdir()
+    shutil.copy(CASES / "local-3.policy", repo / "extra" / "local.policy")
+    out = usm("diff-rules", "--base", "HEAD", *AS_OF, "--pack", "usm", "--policy", "extra", "--format", "json",
+              "specs", cwd=repo)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == "usm-rules: `extra` does not exist at base `HEAD`: the base runs without it\n"
+    assert [r["id"] for r in json.loads(out.stdout)["rules"]["added"]] == ["LOCAL-002"]

@@ -65,9 +65,9 @@ def base_options(tree: BaseTree, head: Config, head_options: EngineOptions, flag
             waivers=config.waivers and _at_base(tree, config.waivers),
             baseline=config.baseline and _at_base(tree, config.baseline))
         flags = dataclasses.replace(
-            flags, policies=tuple(_at_base(tree, p) for p in flags.policies),
-            waivers=flags.waivers and _at_base(tree, flags.waivers),
-            baseline=flags.baseline and _at_base(tree, flags.baseline))
+            flags, policies=tuple(p for p in (_flag_at_base(tree, p) for p in flags.policies) if p),
+            waivers=flags.waivers and _flag_at_base(tree, flags.waivers),
+            baseline=flags.baseline and _flag_at_base(tree, flags.baseline))
         options = build_options(config, flags)
     except UsmError as err:
         raise SideError(side, err, tree) from None
@@ -102,6 +102,16 @@ def _at_base(tree: BaseTree, path: str) -> str:
         in_copy = rel
     tree.materialise(in_copy)  # when the commit has nothing there, the run says the path does not exist
     return tree.copy_of(in_copy)
+
+
+def _flag_at_base(tree: BaseTree, path: str) -> str | None:
+    """A path from the command line at the base; None when the commit has nothing there (a policy, waivers or
+    baseline file the change adds: the base runs without it, and a notice says so)."""
+    at_base = _at_base(tree, path)
+    if os.path.lexists(at_base):
+        return at_base
+    tree.notices.append(f"`{visible(path)}` does not exist at base `{visible(tree.ref)}`: the base runs without it")
+    return None
 
 
 def _real_dir(path: str) -> str:
