@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 from .. import __version__
 from ..codes import engine_codes
 from ..errors import UsageError
-from ..findings import Finding, RunResult
+from ..findings import Finding, RunResult, Severity
 from ..textsafe import visible
 from .bind import RuleSet, load_rules
 from .check import FileResult, RepoEntry, check_file
@@ -202,7 +202,7 @@ def _ramp_notices(rules: RuleSet, options: EngineOptions, findings: list[Finding
     out = []
     for rule_id, ramp in sorted(rules.ramps.items(), key=lambda item: (item[1].day, item[0])):
         days = (ramp.day - options.as_of).days
-        if 0 < days <= within:
+        if 0 < days <= within and ramp.severity > Severity.INFO:  # an info rule has nothing lower to leave
             count = sum(1 for f in findings if f.rule == rule_id and f.suppressed is None)
             out.append(f"rule {rule_id} is enforced as {ramp.severity.label} from {ramp.day.isoformat()} (in {days} "
                        f"day{'' if days == 1 else 's'}); {count} finding{'' if count == 1 else 's'} of it "
