@@ -7,7 +7,6 @@ JSON and markdown. Nothing here prints or exits.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 from ..engine import Flags, run
