@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..engine import Flags, run
+from ..engine import EngineOptions, Flags, run
 from ..engine.discover import resolve_commit
 from ..errors import UsmError
+from ..findings import RunResult
 from ..textsafe import visible
 from .compare import Impact, compare
 from .sides import SideError, base_options, unmask_paths, working_options
@@ -50,8 +51,8 @@ def diff_rules(paths: list[str], ref: str, config_path: str | None = None, flags
     return DiffRun(compare(base, head), ref, commit, notices + base.notices + head.notices, inputs)
 
 
-def _run(side: str, paths: list[str], options: object, tree: BaseTree | None) -> object:
+def _run(side: str, paths: list[str], options: EngineOptions, tree: BaseTree | None) -> RunResult:
     try:
-        return run(paths, options)  # type: ignore[arg-type]
+        return run(paths, options)
     except UsmError as err:
         raise SideError(side, err, tree) from None
