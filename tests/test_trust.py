@@ -71,12 +71,15 @@ def test_an_unknown_rule_id_in_config_is_a_located_error(tmp_path: Path, config:
     assert out.returncode == 2 and located in out.stderr and "^" in out.stderr
 
 
-def test_a_waiver_naming_an_unknown_rule_stops_the_run_before_any_spec_is_read(tmp_path: Path) -> None:
+def test_a_waiver_naming_an_unknown_rule_is_a_located_finding_with_a_suggestion(tmp_path: Path) -> None:
+    # A finding, not exit 2: removing a rule from a pack must not stop every run that still waives it.
     (tmp_path / "waivers.yaml").write_text(
         'waivers:\n  - rule: USM-0100\n    service: svc-heating\n    reason: r\n    approvedBy: b\n'
         '    expires: "2030-01-01"\n')
-    out = usm("check", "--waivers", str(tmp_path / "waivers.yaml"), str(HEATING))
-    assert out.returncode == 2 and "waiver 1: unknown rule `USM-0100`; did you mean `USM-010`?" in out.stderr
+    out = usm("check", "-q", "--waivers", str(tmp_path / "waivers.yaml"), str(HEATING))
+    assert out.returncode == 1 and ("waivers.yaml:2:11: warning WAIVER-UNKNOWN-RULE waiver 1 (USM-0100 on service "
+                                    "`svc-heating`) can never be used: no loaded policy defines rule `USM-0100`; "
+                                    "did you mean `USM-010`?") in out.stdout
 
 
 @pytest.mark.parametrize("make", ["no-builtin", "empty-file", "empty-dir", "all-off"])

@@ -42,6 +42,11 @@ CODES = (
     RuleInfo("BASELINE-STALE", Severity.INFO, "Baseline entry still matches a finding", "engine",
              "A baseline entry whose finding is gone (for a file this run checked and a rule that ran); refresh the "
              "baseline with `usm-rules baseline update`.", example="a finding recorded in the baseline, then fixed"),
+    RuleInfo("BASELINE-UNKNOWN-RULE", Severity.INFO, "Baseline entries name rules in force", "engine",
+             "Baseline entries whose rule no loaded policy defines, or that the config switches off, can never match "
+             "a finding; one finding per such rule, at its first entry. Refresh the baseline with `usm-rules "
+             "baseline update`. Rules left out by `--select`/`--ignore` on the command line do not count.",
+             example="a baseline recorded while `USM-099` existed, checked after it was removed"),
 )
 
 FORMAT_VERSION = 2

@@ -84,6 +84,7 @@ class _Commands(click.Group):
 
     lazy = {
         "fmt": "cli_authoring", "init": "cli_authoring", "lint": "cli_authoring", "test": "cli_authoring",
+        "diff-rules": "cli_diffrules",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -357,13 +358,17 @@ def rules(policies: tuple[str, ...], no_builtin: bool, config_path: str | None, 
         return
     order = {"engine": 0, "lint": 2}
     infos = sorted({**lint_codes(), **rule_set.infos}.values(), key=lambda r: (order.get(r.pack, 1), r.pack, r.id))
+    ramps = rule_set.ramps
     if fmt == "json":
         click.echo(json.dumps([{"id": r.id, "severity": r.severity.label, "title": r.title, "pack": r.pack,
-                                "help": r.help, "tags": list(r.tags)} for r in infos], indent=2))
+                                "help": r.help, "tags": list(r.tags),
+                                **({"enforcement": ramps[r.id].to_dict()} if r.id in ramps else {})}
+                               for r in infos], indent=2))
         return
     width = max(len(r.id) for r in infos)
     for r in infos:
-        click.echo(f"{r.id:<{width}}  {r.severity.label:<7}  {r.pack:<6}  {r.title}")
+        schedule = f"  [{ramps[r.id].describe()}]" if r.id in ramps else ""
+        click.echo(f"{r.id:<{width}}  {r.severity.label:<7}  {r.pack:<6}  {r.title}{schedule}")
 
 
 @main.command()
@@ -400,6 +405,10 @@ def explain(rule_id: str, policies: tuple[str, ...], config_path: str | None) ->
     elif info is None:
         text = text.replace(f"  severity: {meta.severity} (default)",
                             f"  severity: {meta.severity} (default; switched off by the config)", 1)
+    ramp = rule_set.ramps.get(rule_id)
+    if ramp is not None:  # the schedule in force, config included, after the id, severity and pack lines
+        lines = [line for line in text.split("\n") if not line.startswith("  enforced: ")]
+        text = "\n".join(lines[:3] + [f"  enforced: {ramp.describe()}"] + lines[3:])
     click.echo(text, nl=False)
 
 

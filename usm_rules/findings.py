@@ -77,6 +77,8 @@ class Finding:
     # Other places that explain the finding, e.g. the anchor of a node reached through a YAML alias:
     # (span, message) pairs in the same file.
     related: tuple[tuple[Span, str], ...] = ()
+    # A dated ramp of the finding's rule: (the day it is enforced from, YYYY-MM-DD, the severity from then on).
+    enforcement: tuple[str, str] | None = None
 
     @property
     def path(self) -> str:
@@ -102,6 +104,8 @@ class Finding:
             "service": self.service,
             "fingerprint": self.fingerprint,
             "suppressed": self.suppressed,
+            **({"enforcement": {"from": self.enforcement[0], "severity": self.enforcement[1]}}
+               if self.enforcement else {}),
             **({"explain": [{"expression": e, "value": v} for e, v in self.explain]} if self.explain else {}),
         }
 

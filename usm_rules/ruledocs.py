@@ -218,6 +218,8 @@ def _cell(text: str) -> str:
 
 def _rule_markdown(m: RuleMeta) -> list[str]:
     facts = [f"**Severity:** {m.severity}", f"**Pack:** `{m.pack}`"]
+    if m.enforce_from:
+        facts.append(f"**Enforced from:** {m.enforce_from} (one severity lower before)")
     if m.scope == "repository":
         facts.append("**Scope:** repository (all specs of a run)")
     if m.tags:
@@ -276,6 +278,8 @@ def render_rule(meta: RuleMeta) -> str:
     out = [f"{meta.id}: {meta.title}",
            f"  severity: {meta.severity} (default)",
            f"  pack:     {meta.pack}" + (" (repository scope)" if meta.scope == "repository" else "")]
+    if meta.enforce_from:
+        out.append(f"  enforced: from {meta.enforce_from}; one severity lower before (enforce_from)")
     if meta.tags:
         out.append(f"  tags:     {', '.join(meta.tags)}")
     if meta.help:

@@ -48,6 +48,11 @@ CODES = (
     RuleInfo("WAIVER-UNUSED", Severity.WARNING, "Waiver matches a finding", "engine",
              "A live waiver that matches no finding, although its rule ran and its file or service was checked, is "
              "stale; remove it from the waivers file.", example="a waiver for a finding that was fixed"),
+    RuleInfo("WAIVER-UNKNOWN-RULE", Severity.WARNING, "Waiver names a rule in force", "engine",
+             "A waiver whose rule no loaded policy defines (removed, renamed or misspelt) or that the config switches "
+             "off (`severity = \"off\"`, the config's `select`/`ignore`) can never be used; remove or correct it. "
+             "Rules left out by `--select`/`--ignore` on the command line are a partial run and do not count.",
+             example="a waiver for `USM-099` when no policy defines it, or for a rule with `severity = \"off\"`"),
 )
 
 _REQUIRED = ("rule", "reason", "approvedBy", "expires")

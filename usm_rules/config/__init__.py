@@ -47,6 +47,8 @@ Every key, with its type, default and an example, is in ``docs/configuration.md`
     [rules.USM-010]
     severity = "warning"                    # error | warning | info | off
     max_gap = 2                             # any other key overrides a parameter of the rule
+    enforce_from = "2027-01-01"             # a dated ramp (or warn_until = "2026-12-31"): one severity lower
+                                            # before that day; see usm_rules/ramp.py
 
     [rules.CEMM-007]
     severity = "off"

@@ -52,6 +52,7 @@ class RuleSettings:
     params: Mapping[str, object] = field(default_factory=_empty)
     param_locations: Mapping[str, Located] = field(default_factory=_empty)   # message "": replace() it
     location: Located | None = None           # where `[rules.ID]` was written (message "")
+    enforce_from: Any = None                  # datetime.date: a dated ramp set by config (usm_rules/ramp.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Any, Callable
 from ..errors import Located
 from ..findings import Severity
 from .model import LIMIT_KEYS, LIMIT_MAXIMUMS, MAX_JOBS, RULE_SEVERITIES, RuleSettings, builtin_pack_names
+from ..ramp import KEYWORDS as RAMP_KEYWORDS, enforcement_day, parse_day
 from .reader import Reader
 from .rules import canonical_rule_id, is_rule_id, is_rule_pattern
 from .wording import dotted, either, show, suggest
@@ -190,9 +191,12 @@ def _rule_settings(r: Reader, key: tuple[str, ...], name: tuple[str, ...], body:
     enabled = True
     params: dict[str, object] = {}
     param_locations: dict[str, Located] = {}
+    ramp: dict[str, Any] = {}
     for setting, value in body.items():
         located_at = r.note_as(key + (setting,), dotted(name + (setting,)))
-        if setting == "severity":
+        if setting in RAMP_KEYWORDS:
+            ramp[setting] = _ramp_day(r, key + (setting,), value)
+        elif setting == "severity":
             choice = r.choice(key + (setting,), value, RULE_SEVERITIES)
             if choice == "off":
                 enabled = False
@@ -201,7 +205,26 @@ def _rule_settings(r: Reader, key: tuple[str, ...], name: tuple[str, ...], body:
         else:
             params[setting] = value
             param_locations[setting] = located_at
-    return RuleSettings(severity, enabled, MappingProxyType(params), MappingProxyType(param_locations), where)
+    return RuleSettings(severity, enabled, MappingProxyType(params), MappingProxyType(param_locations), where,
+                        _ramp_end(r, key, ramp))
+
+
+def _ramp_day(r: Reader, key: tuple[str, ...], value: object) -> Any:
+    day = parse_day(value)
+    if day is None:
+        r.error(key, f"`{key[-1]}` must be a date written \"YYYY-MM-DD\"")
+    return day
+
+
+def _ramp_end(r: Reader, key: tuple[str, ...], ramp: dict[str, Any]) -> Any:
+    """The day a ramp set by `enforce_from` and/or `warn_until` ends; both given must agree."""
+    if not ramp or None in ramp.values():
+        return None
+    day, why = enforcement_day(ramp.get("enforce_from"), ramp.get("warn_until"))
+    if why:
+        r.error(key + ("warn_until",), why)
+        return None
+    return day
 
 
 TOP_LEVEL: dict[str, Callable[[Reader, object, dict[str, Any], str], None]] = {

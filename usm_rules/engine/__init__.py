@@ -7,7 +7,7 @@ One module per job:
 - locate.py      FileId; a rule's Hit located in its document; Findings built
 - check.py       one file: read, load, schema, spec-scope rules
 - repository.py  repository-scope rules (shared with `usm-rules test`)
-- passes.py      inline suppressions, waivers, baseline: each list[Finding] -> list[Finding]
+- passes.py      dated ramps, inline suppressions, waivers, baseline: each list[Finding] -> list[Finding]
 - workers.py     --jobs: forked workers, robust to a lost worker
 - run.py         the run itself
 """

@@ -4,13 +4,15 @@ selected. Every rule id the config or the caller names must exist: a typo never 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import datetime as _dt
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..codes import CodeTable, engine_codes
 from ..config import is_selected, rule_matches
 from ..errors import ConfigError, Located, UsageError
 from ..findings import RuleInfo, Severity
+from ..ramp import Ramp
 from ..suggest import did_you_mean
 from ..textsafe import visible
 from .options import EngineOptions
@@ -26,6 +28,10 @@ class RuleSet:
     repo_rules: tuple[tuple[str, Callable], ...]
     repo_paths: tuple[tuple[str, ...], ...] | None  # parts of each spec repository rules read; None: all
     metas: dict[str, Any]  # every rule the policies define (RuleMeta), in force or not
+    # Rules the rule set itself switches off (config `severity = "off"`, config select/ignore) -> how; rules
+    # that only the caller's --select/--ignore leave out are not here (a partial run switches nothing off).
+    switched_off: dict[str, str] = field(default_factory=dict)
+    ramps: dict[str, Ramp] = field(default_factory=dict)  # rules in force with a dated ramp (usm_rules/ramp.py)
 
     @property
     def empty(self) -> bool:
@@ -86,17 +92,25 @@ def _select(rules: list[Any], functions: dict[str, Callable], metas: dict[str, A
     spec_rules: list[tuple[str, Callable]] = []
     repo_rules: list[tuple[str, Callable]] = []
     repo_paths: set[tuple[str, ...]] | None = set()
+    switched_off: dict[str, str] = {}
+    ramps: dict[str, Ramp] = {}
     for m in rules:
         sev = Severity.parse(m.severity)
         if m.id in options.severities:
             override = options.severities[m.id]
             if override is None:
+                switched_off[m.id] = 'the config sets `severity = "off"`'
                 continue
             sev = override
         if not is_selected(m.id, options.select, options.ignore):
+            if is_selected(m.id, options.caller_select, options.caller_ignore):
+                switched_off[m.id] = "the config's `select`/`ignore` leave it out"
             continue
         infos[m.id] = RuleInfo(m.id, sev, m.title, m.pack, m.rationale, m.help, m.tags)
         severities[m.id] = sev
+        day = options.ramps.get(m.id) or (_dt.date.fromisoformat(m.enforce_from) if m.enforce_from else None)
+        if day is not None:
+            ramps[m.id] = Ramp(day, sev)
         if m.scope == "repository":
             repo_rules.append((m.id, functions[m.id]))
             if m.repo_paths is None:
@@ -106,14 +120,14 @@ def _select(rules: list[Any], functions: dict[str, Callable], metas: dict[str, A
         else:
             spec_rules.append((m.id, functions[m.id]))
     return RuleSet(CodeTable(infos), severities, tuple(spec_rules), tuple(repo_rules),
-                   None if repo_paths is None else tuple(sorted(repo_paths)), metas)
+                   None if repo_paths is None else tuple(sorted(repo_paths)), metas, switched_off, ramps)
 
 
 def _unknown_rule_problems(options: EngineOptions, defined: set[str]) -> list[Located]:
     """Every rule id or pattern that config or flags name but no loaded policy (or the engine) defines: a
     typo must never quietly select nothing or configure nothing."""
     problems: list[Located] = []
-    for rule_id in sorted(set(options.params) | set(options.severities)):
+    for rule_id in sorted(set(options.params) | set(options.severities) | set(options.ramps)):
         if rule_id not in defined:
             where = options.rule_locations.get(rule_id) or next(
                 (loc for (rid, _), loc in options.param_locations.items() if rid == rule_id), None)

@@ -162,52 +162,58 @@ def discover(paths: Iterable[str], include: tuple[str, ...], exclude: tuple[str,
 
 # -- files changed since a git ref (--changed-since) --------------------------------------------------------
 
-def _git(args: list[str], cwd: str, what: str) -> bytes:
+def git(args: list[str], cwd: str, what: str, option: str = "--changed-since") -> bytes:
+    """`git ARGS` in `cwd`, its output; a failure is a one-line UsageError naming `option` and `what`."""
     import subprocess
 
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False,
                               stdin=subprocess.DEVNULL)
     except OSError as err:
-        raise UsageError(f"--changed-since needs git: {err.strerror or err}") from None
+        raise UsageError(f"{option} needs git: {err.strerror or err}") from None
     if done.returncode != 0:
         # Only git's first line: a usage screen must never flood the log in place of one clear message.
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"--changed-since {what}: git says: {visible(said[0]) if said else 'failed'}")
+        raise UsageError(f"{option} {what}: git says: {visible(said[0]) if said else 'failed'}")
     return done.stdout
 
 
-def _git_quiet(args: list[str], cwd: str) -> bytes:
+def _git_quiet(args: list[str], cwd: str, option: str) -> bytes:
     """git's output, or b"" when it fails (its complaint is ours to word)."""
     try:
-        return _git(args, cwd, "")
+        return git(args, cwd, "", option)
     except UsageError as err:
         if "needs git" in err.text:
             raise
         return b""
 
 
-def changed_files(ref: str, root: str) -> frozenset[str]:
-    """Project paths (see `project_path`) of the files changed since `ref` — committed, staged and
-    unstaged — and of new untracked files.
-
-    The ref comes from the command line or a CI variable, so it is first resolved to a commit with
-    `--end-of-options` (a ref such as `--output=FILE` can never reach git as an option), and only the
-    resolved hash is passed on."""
+def resolve_commit(ref: str, option: str = "--changed-since") -> tuple[str, str]:
+    """(the git work tree's top directory, the commit hash `ref` names), for a ref from the command line or a
+    CI variable: it is resolved with `--end-of-options` (a ref such as `--output=FILE` can never reach git as
+    an option), and callers pass only the resolved hash on."""
     shown = visible(ref)
     if not ref or ref.startswith("-") or "\0" in ref:
-        raise UsageError(f"--changed-since `{shown}` is not a git revision")
+        raise UsageError(f"{option} `{shown}` is not a git revision")
     here = os.getcwd()
-    inside = _git_quiet(["rev-parse", "--is-inside-work-tree"], here)
+    inside = _git_quiet(["rev-parse", "--is-inside-work-tree"], here, option)
     if inside.strip() != b"true":
-        raise UsageError(f"--changed-since needs a git work tree, and `{visible(posix(here))}` is not inside one "
+        raise UsageError(f"{option} needs a git work tree, and `{visible(posix(here))}` is not inside one "
                          "(run it from the repository's checkout)")
-    top = _git(["rev-parse", "--show-toplevel"], here, shown).decode("utf-8", "surrogateescape").strip()
-    found = _git_quiet(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], here)
+    top = git(["rev-parse", "--show-toplevel"], here, shown, option).decode("utf-8", "surrogateescape").strip()
+    found = _git_quiet(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], here, option)
     commit = found.decode("ascii", "replace").strip()
     if not commit or not all(c in "0123456789abcdef" for c in commit):
-        raise UsageError(f"--changed-since `{shown}` is not a commit of the git repository here")
-    names = _git(["diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", commit, "--"], top, shown)
-    names += _git(["ls-files", "-z", "--others", "--exclude-standard", "--full-name"], top, shown)
+        raise UsageError(f"{option} `{shown}` is not a commit of the git repository here")
+    return top, commit
+
+
+def changed_files(ref: str, root: str) -> frozenset[str]:
+    """Project paths (see `project_path`) of the files changed since `ref` — committed, staged and
+    unstaged — and of new untracked files."""
+    top, commit = resolve_commit(ref)
+    shown = visible(ref)
+    names = git(["diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", commit, "--"], top, shown)
+    names += git(["ls-files", "-z", "--others", "--exclude-standard", "--full-name"], top, shown)
     return frozenset(project_path(os.path.join(top, os.fsdecode(name)), root)
                      for name in names.split(b"\0") if name)

@@ -33,6 +33,7 @@ class EngineOptions:
     shared_param_locations: dict[str, Located] = field(default_factory=dict)
     param_locations: dict[tuple[str, str], Located] = field(default_factory=dict)
     rule_locations: dict[str, Located] = field(default_factory=dict)  # where `[rules.ID]` is written
+    ramps: dict[str, _dt.date] = field(default_factory=dict)  # `[rules.ID] enforce_from`/`warn_until`: ramp ends
     # Where each select/ignore pattern came from: ("select", pattern) -> its config location; absent for flags.
     pattern_locations: dict[tuple[str, str], Located] = field(default_factory=dict)
     as_of: _dt.date = field(default_factory=_dt.date.today)
@@ -51,6 +52,10 @@ class EngineOptions:
     warn_expiring_within: int | None = None  # days
     baseline: str | None = None  # path of a baseline file
     report_only: frozenset[str] | None = None  # --changed-since: project paths of the files to report on
+    # The caller's own --select/--ignore (upper case): a rule they leave out is a partial run, not a rule the
+    # rule set switched off, so exceptions naming it are not reported as naming a rule that is off.
+    caller_select: tuple[str, ...] = ()
+    caller_ignore: tuple[str, ...] = ()
     root: str = ""  # the project root that identities are relative to ("": found from the working directory)
 
 
@@ -99,6 +104,7 @@ def build_options(config: Config, flags: Flags = Flags()) -> EngineOptions:
         shared_param_locations=shared_locations,
         param_locations=param_locations,
         rule_locations={rule_id: s.location for rule_id, s in config.rules.items() if s.location is not None},
+        ramps={rule_id: s.enforce_from for rule_id, s in config.rules.items() if s.enforce_from is not None},
         pattern_locations=pattern_locations,
         as_of=flags.as_of or _dt.date.today(),
         include=tuple(config.include),
@@ -114,6 +120,8 @@ def build_options(config: Config, flags: Flags = Flags()) -> EngineOptions:
         warn_expiring_within=flags.warn_expiring_within,
         baseline=flags.baseline or _shown(config.baseline),
         root=project_root(config.root if config.path else None),
+        caller_select=tuple(p.upper() for p in flags.select),
+        caller_ignore=tuple(p.upper() for p in flags.ignore),
     )
 
 

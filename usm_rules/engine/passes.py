@@ -1,4 +1,5 @@
-"""The post-passes over a run's findings, in order: inline suppressions, waivers, baseline.
+"""The post-passes over a run's findings, in order: dated ramps (`ramp_pass`: severities before an enforcement
+day), inline suppressions, waivers, baseline.
 
 Each is a function `list[Finding] -> list[Finding]` made for one run (`suppression_pass`, `waiver_pass`,
 `baseline_pass`): it marks the findings it accepts as suppressed (they stay in JSON and SARIF) and adds the
@@ -22,6 +23,28 @@ Pass = Callable[[list[Finding]], list[Finding]]
 
 def _emit(rule: str, file: FileId, message: str, span: Span, key: str) -> Finding:
     return file_finding(engine_codes()[rule], file, message, span, key)
+
+
+def ramp_pass(rules: RuleSet, as_of: Any) -> Pass:
+    """Findings of rules with a dated ramp (usm_rules/ramp.py): before the day, one severity lower and a message
+    that says when the full severity applies; always, the schedule (`enforcement`). Fingerprints do not change."""
+    from ..ramp import lowered, suffix
+
+    def apply(findings: list[Finding]) -> list[Finding]:
+        out = []
+        for f in findings:
+            ramp = rules.ramps.get(f.rule)
+            if ramp is not None:
+                schedule = (ramp.day.isoformat(), ramp.severity.label)
+                if ramp.active(as_of) and f.severity > lowered(f.severity):
+                    f = dataclasses.replace(f, severity=lowered(f.severity), enforcement=schedule,
+                                            message=f.message + suffix(f.severity, ramp.day))
+                else:
+                    f = dataclasses.replace(f, enforcement=schedule)
+            out.append(f)
+        return out
+
+    return apply
 
 
 def suppression_pass(commented: Iterable[Any], rules: RuleSet, require_reason: bool) -> Pass:
@@ -91,7 +114,12 @@ def waiver_pass(waivers: list[Any], source: FileId, rules: RuleSet, checked: lis
         for w in waivers:
             where = (Span(w.span.line, w.span.column, w.span.line, w.span.column + 1), f"{w.index}")
             days = (w.expires - as_of).days
-            if days < 0:
+            not_in_set = _not_in_rule_set(w.rule, rules)
+            if not_in_set is not None:
+                span = w.rule_location.span if w.rule_location else where[0]
+                out.append(_emit("WAIVER-UNKNOWN-RULE", source, f"{w.describe()} can never be used: {not_in_set}",
+                                 span, where[1]))
+            elif days < 0:
                 out.append(_emit("WAIVER-EXPIRED", source, f"{w.describe()} expired on {w.expires.isoformat()}: "
                                  "its findings are reported again", *where))
             elif not w.used and could_have_matched(w):
@@ -127,6 +155,7 @@ def baseline_pass(baseline: Any, source: FileId, rules: RuleSet, checked: set[st
             if f.suppressed is None and baseline.take(f.fingerprint):
                 f = dataclasses.replace(f, suppressed="baseline")
             out.append(f)
+        out.extend(_baseline_unknown_rules(baseline, source, rules))
         for entry, left in baseline.remaining():
             if entry.rule not in rules.infos or entry.file not in checked:
                 continue  # its rule did not run, or its file was not part of this run (pre-commit, --changed-since)
@@ -135,3 +164,32 @@ def baseline_pass(baseline: Any, source: FileId, rules: RuleSet, checked: set[st
         return out
 
     return apply
+
+
+def _not_in_rule_set(rule: str, rules: RuleSet) -> str | None:
+    """Why an exception naming `rule` can never be used by this rule set (None: it can, or the caller's own
+    --select/--ignore left the rule out of a partial run)."""
+    if rule in rules.metas or rule in engine_codes():
+        off = rules.switched_off.get(rule)
+        return None if off is None else f"rule {rule} is switched off ({off})"
+    return f"no loaded policy defines rule `{visible(rule)}`{did_you_mean(rule, sorted(rules.metas))}"
+
+
+def _baseline_unknown_rules(baseline: Any, source: FileId, rules: RuleSet) -> list[Finding]:
+    """One BASELINE-UNKNOWN-RULE per rule that baseline entries name and this rule set can never run, at the
+    first such entry (a removed rule may leave thousands of entries)."""
+    by_rule: dict[str, list[Any]] = {}
+    for entry in baseline.entries.values():
+        by_rule.setdefault(entry.rule, []).append(entry)
+    out = []
+    for rule in sorted(by_rule):
+        why = _not_in_rule_set(rule, rules)
+        if why is None:
+            continue
+        entries = sorted(by_rule[rule], key=lambda e: (e.location.line, e.location.column))
+        count = sum(e.count for e in entries)
+        first = entries[0].location
+        out.append(_emit("BASELINE-UNKNOWN-RULE", source, f"baseline entries of rule {visible(rule)} ({count} finding"
+                         f"{'' if count == 1 else 's'}) can never match again: {why}",
+                         Span(first.line, first.column, first.line, first.column + 1), rule))
+    return out

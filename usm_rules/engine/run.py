@@ -12,10 +12,10 @@ from typing import Any, Callable, Iterator
 
 from .. import __version__
 from ..codes import engine_codes
-from ..errors import ConfigError, Located, UsageError
-from ..findings import Finding, RunResult
+from ..errors import UsageError
+from ..findings import Finding, RunResult, Severity
 from ..textsafe import visible
-from .bind import RuleSet, load_rules, unknown_rule_error
+from .bind import RuleSet, load_rules
 from .check import FileResult, RepoEntry, check_file
 from .discover import discover, posix, project_path, project_root
 from .locate import FileId, file_finding
@@ -32,7 +32,7 @@ def run(paths: list[str], options: EngineOptions, rules: RuleSet | None = None,
     if rules.empty:
         raise UsageError("no rule is in force, so nothing would be checked: " + _why_no_rules(options, rules))
     root = options.root or project_root(None)
-    waivers = _load_waivers(options, rules) if options.waivers else None
+    waivers = _load_waivers(options) if options.waivers else None
     baseline = _load_baseline(options) if options.baseline else None
     with _cyclic_gc_paused():
         return _Run(options, rules, root, progress).go(paths, waivers, baseline)
@@ -74,24 +74,14 @@ def _why_no_rules(options: EngineOptions, rules: RuleSet) -> str:
     return "every rule is switched off by `select`, `ignore` or `severity = \"off\"`"
 
 
-def _load_waivers(options: EngineOptions, rules: RuleSet) -> list[Any]:
-    """The waivers, read before any spec, so that a waiver naming a rule nothing defines stops the run."""
-    import dataclasses
-
+def _load_waivers(options: EngineOptions) -> list[Any]:
+    """The waivers, read before any spec, so that a malformed waivers file stops the run at once. A waiver
+    naming a rule that is not in the rule set is a finding of the waiver pass (WAIVER-UNKNOWN-RULE), so that
+    removing a rule from a pack does not stop every run that still waives it."""
     from ..waivers import load_waivers
 
     assert options.waivers is not None
-    waivers = load_waivers(options.waivers)
-    known = set(rules.metas) | set(engine_codes())
-    problems = []
-    for w in waivers:
-        if w.rule not in known:
-            where = w.rule_location or Located(options.waivers, w.span.line, w.span.column, "")
-            problems.append(dataclasses.replace(where, message=f"waiver {w.index + 1}: "
-                                                + unknown_rule_error(w.rule, known)))
-    if problems:
-        raise ConfigError(problems)
-    return waivers
+    return load_waivers(options.waivers)
 
 
 def _load_baseline(options: EngineOptions) -> Any:
@@ -142,8 +132,9 @@ class _Run:
             self.findings = apply(self.findings)
         self.findings.sort(key=Finding.sort_key)
         checked = [f.identity for f in reported] + [self.file_id(path).identity for path, _ in found.unreadable]
+        notices = found.notices + _ramp_notices(self.rules, self.options, self.findings) + _cache_notices()
         return RunResult(self.findings, len(reported) + len(found.unreadable), self.specs, self.skipped,
-                         self.rules.infos, __version__, notices=found.notices + _cache_notices(),
+                         self.rules.infos, __version__, notices=notices,
                          inputs=tuple(f.path for f in files if f.path != "-"), checked=tuple(checked))
 
     def reported(self, identity: str) -> bool:
@@ -192,9 +183,11 @@ class _Run:
         return {d.index: d for d in load_bytes(data, file.path, limits).documents}
 
     def passes(self, reported: list[FileId], waivers: list[Any] | None, baseline: Any) -> list[Any]:
-        from .passes import baseline_pass, suppression_pass, waiver_pass
+        from .passes import baseline_pass, ramp_pass, suppression_pass, waiver_pass
 
         out = [suppression_pass(self.commented, self.rules, self.options.require_suppression_reason)]
+        if self.rules.ramps:
+            out.insert(0, ramp_pass(self.rules, self.options.as_of))
         if waivers is not None and self.options.waivers:
             out.append(waiver_pass(waivers, self.file_id(self.options.waivers), self.rules, reported, self.services,
                                    self.options.as_of, self.options.warn_expiring_within))
@@ -202,6 +195,23 @@ class _Run:
             out.append(baseline_pass(baseline, self.file_id(self.options.baseline), self.rules,
                                      {f.identity for f in reported}))
         return out
+
+
+def _ramp_notices(rules: RuleSet, options: EngineOptions, findings: list[Finding]) -> list[str]:
+    """With --warn-expiring-within DAYS, the rules whose dated ramp ends within DAYS days (like expiring
+    waivers: a date that will change what fails the run)."""
+    within = options.warn_expiring_within
+    if within is None or not rules.ramps:
+        return []
+    out = []
+    for rule_id, ramp in sorted(rules.ramps.items(), key=lambda item: (item[1].day, item[0])):
+        days = (ramp.day - options.as_of).days
+        if 0 < days <= within and ramp.severity > Severity.INFO:  # an info rule has nothing lower to leave
+            count = sum(1 for f in findings if f.rule == rule_id and f.suppressed is None)
+            out.append(f"rule {rule_id} is enforced as {ramp.severity.label} from {ramp.day.isoformat()} (in {days} "
+                       f"day{'' if days == 1 else 's'}); {count} finding{'' if count == 1 else 's'} of it "
+                       f"{'is' if count == 1 else 'are'} reported one severity lower until then")
+    return out
 
 
 def _cache_notices() -> list[str]:

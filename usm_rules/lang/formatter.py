@@ -305,7 +305,7 @@ def _item_lines(item: n.Item, internal: list[_Comment]) -> tuple[list[str], list
 
 def _item_line(item: n.Item) -> str:
     """The one line of an item that always takes one."""
-    if isinstance(item, (n.Title, n.Rationale, n.Help)):
+    if isinstance(item, (n.Title, n.Rationale, n.Help, n.EnforceFrom, n.WarnUntil)):
         return _meta(item.KEYWORD, encode_string(item.value))
     if isinstance(item, (n.Severity, n.Scope)):
         return _meta(item.KEYWORD, item.value)

@@ -187,6 +187,20 @@ class Help(_Text):
 
 
 @dataclass(frozen=True, slots=True)
+class EnforceFrom(_Text):
+    """`enforce_from "YYYY-MM-DD"`: the rule reports one severity lower before that day (usm_rules/ramp.py)."""
+
+    KEYWORD: ClassVar[str] = "enforce_from"
+
+
+@dataclass(frozen=True, slots=True)
+class WarnUntil(_Text):
+    """`warn_until "YYYY-MM-DD"`: the same ramp, ending after that day."""
+
+    KEYWORD: ClassVar[str] = "warn_until"
+
+
+@dataclass(frozen=True, slots=True)
 class Scope(_Text):
     KEYWORD: ClassVar[str] = "scope"
     value_pos: Pos  # where the word after `scope` is written
@@ -273,9 +287,9 @@ class At:
 
 
 Clause = For | When | Let
-Metadata = Title | Severity | Rationale | Help | Tags | Scope
+Metadata = Title | Severity | Rationale | Help | Tags | Scope | EnforceFrom | WarnUntil
 Item = Metadata | Example | Param | SeverityIf | Clause | Require | Message | At
-METADATA = (Title, Severity, Rationale, Help, Tags, Scope)  # each given at most once per rule
+METADATA = (Title, Severity, Rationale, Help, Tags, Scope, EnforceFrom, WarnUntil)  # each at most once per rule
 
 
 def item_expr(item: Item) -> Expr | None:
@@ -323,6 +337,7 @@ class Rule:
     severity_ifs: tuple[SeverityIf, ...]
     bodies: tuple[Body, ...]
     examples: tuple[tuple[str, str], ...]  # ("fail" | "pass", YAML fragment merged onto a base spec)
+    enforce_from: str = ""  # the day a dated ramp ends, YYYY-MM-DD (from `enforce_from` or `warn_until`); "": none
 
     def first(self, kind: type) -> Any:
         """The first item of this class, or None."""
@@ -346,7 +361,17 @@ def build_rule(pos: Pos, rule_id: str, id_pos: Pos, items: tuple[Item, ...]) -> 
                 text(Help, ""), meta[Tags].values if Tags in meta else (),
                 tuple(i for i in items if isinstance(i, Param)), text(Scope, "spec"),
                 tuple(i for i in items if isinstance(i, SeverityIf)), _bodies(items),
-                tuple((i.kind, i.text) for i in items if isinstance(i, Example) and i.kind in ("fail", "pass")))
+                tuple((i.kind, i.text) for i in items if isinstance(i, Example) and i.kind in ("fail", "pass")),
+                _enforce_from(meta))
+
+
+def _enforce_from(meta: dict[type, Any]) -> str:
+    """The day a ramp ends, when the rule has one and its dates are valid (structure.py reports them)."""
+    from ..ramp import enforcement_day, parse_day
+
+    day, problem = enforcement_day(parse_day(meta[EnforceFrom].value) if EnforceFrom in meta else None,
+                                   parse_day(meta[WarnUntil].value) if WarnUntil in meta else None)
+    return day.isoformat() if day is not None and not problem else ""
 
 
 def _bodies(items: tuple[Item, ...]) -> tuple[Body, ...]:

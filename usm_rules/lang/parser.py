@@ -219,6 +219,14 @@ class _ToAst(Transformer):
         return n.Help(self._p(meta), decode_string(str(children[0])))
 
     @v_args(meta=True)
+    def enforce_from(self, meta: Any, children: list) -> n.EnforceFrom:
+        return n.EnforceFrom(self._p(meta), decode_string(str(children[0])))
+
+    @v_args(meta=True)
+    def warn_until(self, meta: Any, children: list) -> n.WarnUntil:
+        return n.WarnUntil(self._p(meta), decode_string(str(children[0])))
+
+    @v_args(meta=True)
     def tags(self, meta: Any, children: list) -> n.Tags:
         return n.Tags(self._p(meta), tuple(decode_string(str(t)) for t in children if t is not None))
 
@@ -274,7 +282,7 @@ class _ToAst(Transformer):
 
 # Trees that are not expressions: they do not count towards the nesting limit.
 _NOT_EXPRESSIONS = frozenset({"start", "header", "rule", "title", "severity", "severity_if", "rationale", "help",
-                              "tags", "example", "param", "scope", "for_clause", "when_clause", "let_clause",
+                              "enforce_from", "warn_until", "tags", "example", "param", "scope", "for_clause", "when_clause", "let_clause",
                               "require", "message", "at", "quantifier"})
 
 

@@ -20,7 +20,7 @@ from ..errors import Located, PolicyError
 from ..files import FileRefused, read_bounded, read_text
 from ..resources import grammar_file, schema_file
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 _TOOL_FILE_LIMIT = 4 * 1024 * 1024  # the grammar, the schema, a module of ours
 
 
@@ -41,10 +41,12 @@ class RuleMeta:
     line: int
     source: str
     examples: tuple[tuple[str, str], ...] = ()
+    enforce_from: str = ""  # YYYY-MM-DD: a dated ramp ends (usm_rules/ramp.py); "": none
 
     def to_marshal(self) -> tuple:
         return (self.id, self.title, self.severity, self.rationale, self.help, self.tags, self.pack, self.scope,
-                self.params, self.param_kinds, self.repo_paths, self.file, self.line, self.source, self.examples)
+                self.params, self.param_kinds, self.repo_paths, self.file, self.line, self.source, self.examples,
+                self.enforce_from)
 
 
 @dataclass
@@ -99,7 +101,7 @@ def _entry_name(key: bytes) -> str:
 # The type of each field of RuleMeta.to_marshal(), checked before a cached program is used.
 _META_TYPES: tuple[tuple[type, ...], ...] = (
     (str,), (str,), (str,), (str,), (str,), (tuple,), (str,), (str,), (dict,), (dict,), (tuple, type(None)),
-    (str,), (int,), (str,), (tuple,))
+    (str,), (int,), (str,), (tuple,), (str,))
 
 
 def _program_from(value: object) -> Program | None:
@@ -212,7 +214,7 @@ def compile_sources(sources: list[tuple[str, str]], *, explain: bool = False, co
         metas.append(RuleMeta(rule.id, rule.title or rule.id, rule.severity or "error", rule.rationale, rule.help,
                               rule.tags, policy.name or Path(policy.path).stem, rule.scope,
                               dict(facts.param_defaults), kinds, repo, policy.path, rule.pos.line, snippet,
-                              rule.examples))
+                              rule.examples, rule.enforce_from))
     return Program(metas, code)
 
 

@@ -41,6 +41,7 @@ def structure_problems(rule: n.Rule, path: str, source: str) -> list[Located]:
                 problem(item.pos, f"this `require` already has a `{word}`", len(word))
             else:
                 current.add(type(item))
+    problems += _ramp_problems(rule, path, source)
     if pending:
         problem(pending[-1].pos, "these clauses are not followed by a `require`")
     if not rule.bodies:
@@ -49,3 +50,37 @@ def structure_problems(rule: n.Rule, path: str, source: str) -> list[Located]:
         if required not in given:
             problem(rule.id_pos, f"rule {rule.id} has no `{required.KEYWORD}`", len(rule.id))
     return problems
+
+
+def _ramp_problems(rule: n.Rule, path: str, source: str) -> list[Located]:
+    """`enforce_from` and `warn_until` hold real dates, and agree when both are given (usm_rules/ramp.py)."""
+    from ..ramp import enforcement_day, parse_day
+
+    problems: list[Located] = []
+    days = {}
+    for kind in (n.EnforceFrom, n.WarnUntil):
+        item = rule.first(kind)
+        if item is None:
+            continue
+        days[kind] = parse_day(item.value)
+        if days[kind] is None:
+            column, length = _string_after(source, item.pos, len(kind.KEYWORD))
+            problems.append(located(path, source, item.pos.line, column,
+                                    f"`{kind.KEYWORD}` must be a date written \"YYYY-MM-DD\"", length))
+    if not problems and len(days) == 2:
+        _, why = enforcement_day(days[n.EnforceFrom], days[n.WarnUntil])
+        if why:
+            second = max((rule.first(k) for k in days), key=lambda i: (i.pos.line, i.pos.column))
+            problems.append(located(path, source, second.pos.line, second.pos.column, why, len(second.KEYWORD)))
+    return problems
+
+
+def _string_after(source: str, pos: n.Pos, skip: int) -> tuple[int, int]:
+    """(column, length) of the string that follows a keyword of `skip` characters at `pos` on its line."""
+    lines = source.split("\n")
+    text = lines[pos.line - 1] if 0 < pos.line <= len(lines) else ""
+    start = text.find('"', pos.column - 1 + skip)
+    if start < 0:
+        return pos.column, skip
+    end = text.find('"', start + 1)
+    return start + 1, (end - start + 1) if end > start else 1

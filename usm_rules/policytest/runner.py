@@ -119,6 +119,11 @@ class Runner:
                 entries.append(entry)
         findings.extend((f, spec_of[(e.file.identity, e.document)])
                         for f, e in repository_findings(rules, entries, lambda file: documents.get(file.identity)))
+        if rules.ramps:  # as `check` reports them on the case's date (a dated ramp lowers severities)
+            from ..engine.passes import ramp_pass
+
+            ramped = ramp_pass(rules, case.as_of)([f for f, _ in findings])
+            findings = [(f, index) for f, (_, index) in zip(ramped, findings)]
         findings.sort(key=lambda item: (item[1],) + item[0].sort_key())
         missing, unexpected, matched = match(case, findings)
         fired = {f.rule for f, _ in findings}

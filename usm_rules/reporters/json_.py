@@ -7,6 +7,9 @@ Each finding is `Finding.to_dict()` plus two keys:
 - `related` (last, only when there are any): other places in the same file that explain the finding, e.g. the
   anchor of a node reached through a YAML alias: `[{"line", "column", "end_line", "end_column", "message"}]`.
 
+A finding of a rule on a dated enforcement ramp (docs/policy-language.md) also has `enforcement` (after
+`suppressed`): `{"from": "YYYY-MM-DD", "severity": the rule's full severity}`; other findings have no such key.
+
 Values are exact: a JSON reader gets back the message or file name as it was. The bytes are safe to print
 anyway: besides the C0 controls `json` escapes, every character `textsafe.visible` would escape (DEL, C1, bidi
 controls, zero-width characters, U+2028/U+2029), and the `#` that starts a CI log command (`##[`, `##vso[`),
