@@ -1,0 +1,265 @@
+"""`usm-rules prove`: for every rule in force, a schema-valid spec on which it fires and one on which it
+passes, found by a guided, deterministic, budgeted search; the rules that cannot fire or cannot pass, with
+the reason found; and pairs of rules that fired on exactly the same specs (evidence of overlap, not proof).
+
+- reads.py     the paths a rule reads and the constants it compares them with (from its AST)
+- values.py    values the schema allows at a place, guided by the rule's constants and the run's date
+- mutate.py    one-change variants of a spec along a rule's paths
+- evaluate.py  fire or pass, decided by the engine's own check of a candidate (all rules at once)
+- search.py    seeds (base spec, examples), then breadth-first changes within a step budget
+- reasons.py   why a rule never fired or never passed (lines that ran, what the schema decides)
+- report.py    text and JSON
+- cases.py     the witnesses as `*.test.yaml` cases for `usm-rules test`
+
+No printing, no exiting: `prove` returns a ProveResult; cli_prove.py renders it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .search import Search, Searcher, Witness
+
+DEFAULT_BUDGET = 2000  # new candidates one rule's search may check
+DEFAULT_TOTAL_BUDGET = 50000  # for the whole run
+DEFAULT_PAIR_BUDGET = 300  # for trying to tell apart two rules that fired on the same specs
+
+
+@dataclass
+class RuleProof:
+    rule: str
+    title: str
+    file: str
+    line: int
+    scope: str
+    search: Search | None  # None: not searched (`not_searched` says why)
+    cannot_fire: str = ""  # the reason found, when no witness makes it fire
+    cannot_pass: str = ""
+    not_searched: str = ""
+
+    @property
+    def fire(self) -> Witness | None:
+        return self.search.fire if self.search else None
+
+    @property
+    def pass_(self) -> Witness | None:
+        return self.search.pass_ if self.search else None
+
+    @property
+    def proven(self) -> bool:
+        return self.fire is not None and self.pass_ is not None
+
+
+@dataclass
+class Overlap:
+    rules: tuple[str, ...]  # fired on exactly the same candidates
+    fired_on: int  # how many of them
+    tried: int  # schema-valid candidates compared
+
+
+@dataclass
+class ProveResult:
+    proofs: list[RuleProof]
+    overlaps: list[Overlap]
+    as_of: _dt.date
+    checked: int  # candidates checked in all
+    valid: int  # of them schema-valid
+    budget: int
+    total_budget: int
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)  # params in force, per rule
+    defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # the rules' own param defaults
+    packs: dict[str, str] = field(default_factory=dict)  # policy file -> built-in pack name (built-in files)
+
+    @property
+    def failed(self) -> list[RuleProof]:
+        return [p for p in self.proofs if p.search is not None and not p.proven]
+
+
+@dataclass
+class _Rule:
+    meta: Any
+    ast: Any
+    facts: Any
+    reads: Any
+    seeds: list[tuple[str, tuple]]  # (name, candidate) of its examples
+
+
+def prove(options: Any, *, budget: int = DEFAULT_BUDGET, total_budget: int = DEFAULT_TOTAL_BUDGET,
+          pair_budget: int = DEFAULT_PAIR_BUDGET, use_examples: bool = True,
+          only_files: list[str] | None = None) -> ProveResult:
+    """Search witnesses for every rule in force under `options` (EngineOptions), or only for those defined
+    in `only_files`. PolicyError/ConfigError when the policies or the config do not load."""
+    import os
+
+    from ..engine import load_rules
+    from ..engine.bind import bound_params
+    from ..ruledocs import base_spec
+    from .evaluate import Evaluator
+    from .reads import rule_reads
+
+    rules = load_rules(dataclasses.replace(options, coverage=True, explain=False))
+    params = bound_params(list(rules.metas.values()), options)
+    asts = _asts(list(options.policy_files))
+    only = None if only_files is None else {os.path.realpath(p) for p in only_files}
+    in_force = [m for m in rules.metas.values()
+                if m.id in rules.severities and (only is None or os.path.realpath(m.file) in only)]
+    base = base_spec()
+    table: list[_Rule] = []
+    for meta in in_force:
+        ast, facts = asts[meta.id]
+        seeds = _example_seeds(meta, base) if use_examples else []
+        table.append(_Rule(meta, ast, facts, rule_reads(ast, params.get(meta.id, {})), seeds))
+    searcher = Searcher(Evaluator(rules), options.as_of, budget, total_budget)
+    searcher.seed((base,), "the base spec")
+    if rules.repo_rules:
+        searcher.seed((base, base), "two copies of the base spec")
+    for r in table:
+        for name, candidate in r.seeds:
+            searcher.seed(candidate, name)
+    proofs = [_prove_rule(searcher, r, base) for r in table]
+    overlaps = _overlaps(searcher, table, pair_budget)
+    _explain(searcher, table, proofs)
+    pool = searcher.evaluator.pool.values()
+    return ProveResult(proofs, overlaps, options.as_of, len(searcher.evaluator.pool),
+                       sum(1 for _, o in pool if o.valid), budget, total_budget,
+                       {m.id: params.get(m.id, {}) for m in in_force}, {m.id: dict(m.params) for m in in_force},
+                       _builtin_files())
+
+
+def _asts(paths: list[str]) -> dict[str, tuple[Any, Any]]:
+    """rule id -> (its AST, what the checker learned of it), for every rule of the policy files."""
+    from ..lang.checker import check_policy
+    from ..lang.parser import parse_policy
+    from ..lang.program import read_sources
+    from ..schema import schema
+
+    out: dict[str, tuple[Any, Any]] = {}
+    for path, text in read_sources(paths):
+        policy = parse_policy(text, path)
+        facts = check_policy(policy, schema())
+        for rule in policy.rules:
+            out[rule.id] = (rule, facts[rule.id])
+    return out
+
+
+def _example_seeds(meta: Any, base: dict) -> list[tuple[str, tuple]]:
+    from ..ruledocs import example_specs
+
+    out = []
+    for kind, fragment in sorted(meta.examples, key=lambda e: e[0] != "fail"):
+        try:
+            specs = example_specs(fragment, base)
+        except ValueError:
+            continue  # an example that does not load is the business of `usm-rules test`
+        out.append((f"`example {kind}` of {meta.id}", tuple(specs)))
+    return out
+
+
+def _prove_rule(searcher: Searcher, r: _Rule, base: dict) -> RuleProof:
+    """Search one rule's witnesses; a witness that is one of the rule's own examples is named as such."""
+    from .evaluate import key_of
+    from .search import Origin
+
+    proof = _search_rule(searcher, r, base)
+    own = {key_of(c): name for name, c in r.seeds}
+    for w in (proof.fire, proof.pass_):
+        if w is not None and not w.origin.changes and key_of(w.candidate) in own:
+            w.origin = Origin(own[key_of(w.candidate)])
+    return proof
+
+
+def _search_rule(searcher: Searcher, r: _Rule, base: dict) -> RuleProof:
+    meta = r.meta
+    proof = RuleProof(meta.id, meta.title, meta.file, meta.line, meta.scope, None)
+    if meta.scope == "repository":
+        seeds = [c for _, c in r.seeds if len(c) > 1] + [(base, base)] + [c for _, c in r.seeds if len(c) == 1]
+        proof.search = searcher.search(meta.id, r.reads, seeds, lambda c: True)
+    else:
+        seeds = [c for _, c in r.seeds if len(c) == 1] + [(base,)]
+        proof.search = searcher.search(meta.id, r.reads, seeds, lambda c: len(c) == 1)
+    return proof
+
+
+def _explain(searcher: Searcher, table: list[_Rule], proofs: list[RuleProof]) -> None:
+    from .reasons import cannot_fire, cannot_pass
+
+    ran = searcher.evaluator.lines_run()
+    pool = [(c, o) for c, o in searcher.evaluator.pool.values() if o.valid]
+    for r, proof in zip(table, proofs):
+        if proof.search is None or proof.proven:
+            continue
+        single = r.meta.scope != "repository"
+        tried = sum(1 for c, _ in pool if len(c) == 1 or not single)
+        lines = ran.get(r.meta.id, set())
+        tail = f" ({proof.search.exhausted})" if proof.search.exhausted else ""
+        if proof.fire is None:
+            proof.cannot_fire = cannot_fire(r.ast, r.facts, lines, tried) + tail
+        if proof.pass_ is None:
+            proof.cannot_pass = cannot_pass(r.ast, r.facts, lines, tried) + tail
+
+
+def _overlaps(searcher: Searcher, table: list[_Rule], pair_budget: int) -> list[Overlap]:
+    """Spec rules that fired on exactly the same single-spec candidates (and on some, not all): each pair is
+    first given `pair_budget` checks to be told apart; those that stay together are reported."""
+    from .reads import Reads
+
+    spec_rules = [r for r in table if r.meta.scope != "repository"]
+    by_id = {r.meta.id: r for r in spec_rules}
+
+    def groups() -> tuple[list[list[str]], int]:
+        pool = [o for c, o in searcher.evaluator.pool.values() if o.valid and len(c) == 1]
+        sets: dict[tuple, list[str]] = {}
+        for r in spec_rules:
+            fired = tuple(i for i, o in enumerate(pool) if r.meta.id in o.fired)
+            if fired and len(fired) < len(pool):
+                sets.setdefault(fired, []).append(r.meta.id)
+        return [ids for ids in sets.values() if len(ids) > 1], len(pool)
+
+    found, _ = groups()
+    for ids in found:
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                both = Reads()
+                for rule in (by_id[a], by_id[b]):
+                    for p in rule.reads.paths:
+                        both.add_path(p)
+                    for p, values in rule.reads.paired.items():
+                        both.add_constant(values, [p])
+                    both.add_constant(rule.reads.constants)
+                seeds = _separation_seeds(searcher, a)
+                searcher.separate(a, b, both, seeds, pair_budget)
+    final, tried = groups()
+    out = []
+    pool = [o for c, o in searcher.evaluator.pool.values() if o.valid and len(c) == 1]
+    for ids in final:
+        fired_on = sum(1 for o in pool if ids[0] in o.fired)
+        out.append(Overlap(tuple(ids), fired_on, tried))
+    return out
+
+
+def _separation_seeds(searcher: Searcher, rule: str) -> list[tuple]:
+    """Candidates to change while telling two rules apart: the first on which they fire, the first on which
+    they pass."""
+    fired = passed = None
+    for c, o in searcher.evaluator.pool.values():
+        if not o.valid or len(c) != 1:
+            continue
+        if rule in o.fired and fired is None:
+            fired = c
+        elif rule not in o.fired and passed is None:
+            passed = c
+    return [c for c in (fired, passed) if c is not None]
+
+
+def _builtin_files() -> dict[str, str]:
+    import os
+
+    from ..engine import builtin_packs
+
+    return {os.path.realpath(path): name for name, path in builtin_packs().items()}
+
+
+__all__ = ["DEFAULT_BUDGET", "DEFAULT_PAIR_BUDGET", "DEFAULT_TOTAL_BUDGET", "Overlap", "ProveResult", "RuleProof",
+           "prove"]

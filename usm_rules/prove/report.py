@@ -1,0 +1,117 @@
+"""The result of `prove` as text and as JSON (pure functions; the CLI writes them)."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from ..textsafe import visible
+from . import ProveResult, RuleProof
+from .search import REMOVE, Witness
+
+OVERLAP_NOTE = ("evidence, not proof: these rules fired on exactly the same specs among those tried; a spec "
+                "that tells them apart may still exist")
+
+
+def _relative(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative.replace(os.sep, "/")
+
+
+def _shown(path: str) -> str:
+    return visible(_relative(path))
+
+
+def _how(w: Witness) -> str:
+    return visible(w.origin.describe())
+
+
+def render_text(result: ProveResult) -> str:
+    lines: list[str] = []
+    for p in result.proofs:
+        lines.extend(_rule_lines(p))
+    for o in result.overlaps:
+        rules = " and ".join(o.rules) if len(o.rules) == 2 else ", ".join(o.rules)
+        lines.append(f"overlap: {rules} fired on exactly the same {o.fired_on} of {o.tried} specs tried "
+                     f"({OVERLAP_NOTE})")
+    lines.append(_summary(result))
+    return "\n".join(lines) + "\n"
+
+
+def _rule_lines(p: RuleProof) -> list[str]:
+    where = f"{_shown(p.file)}:{p.line}"
+    if p.search is None:
+        return [f"{where}: {p.rule} not searched: {p.not_searched}"]
+    if p.proven:
+        assert p.fire is not None and p.pass_ is not None
+        return [f"{p.rule} fires on {_how(p.fire)}", f"{p.rule} passes on {_how(p.pass_)}"]
+    out = []
+    out.append(f"{p.rule} fires on {_how(p.fire)}" if p.fire else f"{where}: {p.rule} cannot fire: {p.cannot_fire}")
+    out.append(f"{p.rule} passes on {_how(p.pass_)}" if p.pass_ else
+               f"{where}: {p.rule} cannot pass: {p.cannot_pass}")
+    return out
+
+
+def _summary(result: ProveResult) -> str:
+    s = summary(result)
+    pairs = s["overlaps"]
+    return (f"{s['rules']} rule{'s' * (s['rules'] != 1)}: {s['proven']} fire and pass, {s['cannot_fire']} cannot "
+            f"fire, {s['cannot_pass']} cannot pass, {s['not_searched']} not searched; {pairs} overlap"
+            f"{'s' * (pairs != 1)}; {s['checked']} specs checked ({s['valid']} schema-valid), as of "
+            f"{result.as_of.isoformat()}")
+
+
+def summary(result: ProveResult) -> dict[str, int]:
+    searched = [p for p in result.proofs if p.search is not None]
+    return {"rules": len(result.proofs), "proven": sum(p.proven for p in searched),
+            "cannot_fire": sum(p.fire is None for p in searched), "cannot_pass": sum(p.pass_ is None for p in searched),
+            "not_searched": len(result.proofs) - len(searched), "overlaps": len(result.overlaps),
+            "checked": result.checked, "valid": result.valid}
+
+
+def _witness_json(w: Witness | None) -> dict[str, Any] | None:
+    if w is None:
+        return None
+    return {
+        "seed": w.origin.seed,
+        "changes": [_change_json(m, w.origin.spec) for m in w.origin.changes],
+        "how": w.origin.describe(),
+        "specs": len(w.candidate),
+        "findings": [{"spec": spec, "pointer": pointer} for spec, pointer in w.findings],
+    }
+
+
+def _change_json(mutation: Any, spec: int) -> dict[str, Any]:
+    location, value = mutation
+    pointer = "/" + "/".join(str(k).replace("~", "~0").replace("/", "~1") for k in location)
+    out: dict[str, Any] = {"spec": spec, "pointer": pointer}
+    if value is REMOVE:
+        out["remove"] = True
+    else:
+        out["value"] = value
+    return out
+
+
+def render_json(result: ProveResult) -> str:
+    from .. import __version__
+
+    rules = []
+    for p in result.proofs:
+        rules.append({
+            "rule": p.rule, "title": p.title, "file": _relative(p.file), "line": p.line, "scope": p.scope,
+            "searched": p.search is not None, "not_searched": p.not_searched or None,
+            "steps": p.search.steps if p.search else 0,
+            "fires": _witness_json(p.fire), "passes": _witness_json(p.pass_),
+            "cannot_fire": p.cannot_fire or None, "cannot_pass": p.cannot_pass or None,
+        })
+    doc = {
+        "tool": {"name": "usm-rules", "version": __version__},
+        "format_version": 1,
+        "as_of": result.as_of.isoformat(),
+        "budget": {"per_rule": result.budget, "total": result.total_budget},
+        "summary": summary(result),
+        "rules": rules,
+        "overlaps": [{"rules": list(o.rules), "fired_on": o.fired_on, "tried": o.tried, "note": OVERLAP_NOTE}
+                     for o in result.overlaps],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,206 @@
+"""The search for witnesses: per rule, a spec on which it fires and one on which it passes.
+
+Seeds first: the base spec and the rules' own `example fail` / `example pass` specs (several specs for a
+repository rule), all checked with every rule. A rule that lacks a witness then searches breadth-first from
+its own seeds: each level changes every spec of the level below once more, along the paths the rule reads
+(mutate.py), with the values the schema and the rule suggest (values.py); every change is checked by the
+engine (evaluate.py), and only schema-valid specs count or are changed further. Everything is in a fixed
+order, so two runs give the same result; each rule may check at most `budget` new candidates, and the whole
+run at most `total_budget`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .evaluate import Candidate, Evaluator, Outcome, key_of
+from .mutate import Mutation, apply, context_for, mutations
+from .reads import Reads
+from .values import REMOVE
+
+MAX_DEPTH = 3  # changes on top of a seed
+MAX_FRONTIER = 64  # specs of one level that are changed further
+
+
+@dataclass(frozen=True)
+class Origin:
+    """How a candidate was made: a seed (`base spec`, `example fail of USM-001`) and the changes on top."""
+
+    seed: str
+    changes: tuple[Mutation, ...] = ()
+    spec: int = 0  # which spec of the candidate the changes were made to
+
+    def then(self, mutation: Mutation, spec: int) -> "Origin":
+        """This origin with one change more (a change at the same place replaces the earlier one)."""
+        kept = tuple(m for m in self.changes if m[0] != mutation[0])
+        return Origin(self.seed, kept + (mutation,), spec)
+
+    def describe(self) -> str:
+        if not self.changes:
+            return self.seed
+        return f"{self.seed}, changed: " + "; ".join(_change_text(m, self.spec) for m in self.changes)
+
+
+def _change_text(mutation: Mutation, spec: int) -> str:
+    import json
+
+    location, value = mutation
+    pointer = "/" + "/".join(str(k).replace("~", "~0").replace("/", "~1") for k in location)
+    where = f"spec {spec + 1} {pointer}" if spec else pointer
+    if value is REMOVE:
+        return f"remove {where}"
+    text = json.dumps(value, ensure_ascii=False)
+    return f"{where} = {text if len(text) <= 60 else text[:59] + '…'}"
+
+
+@dataclass
+class Witness:
+    candidate: Candidate
+    origin: Origin
+    findings: tuple  # (spec index, pointer) of the rule's findings on it (none for a pass witness)
+
+
+@dataclass
+class Search:
+    """What one rule's search did."""
+
+    fire: Witness | None = None
+    pass_: Witness | None = None
+    steps: int = 0  # candidates this rule's search checked
+    exhausted: str = ""  # why the search stopped short of both witnesses ("" when it found both)
+
+
+@dataclass
+class Searcher:
+    evaluator: Evaluator
+    as_of: _dt.date
+    budget: int
+    total_budget: int
+    origins: dict[str, Origin] = field(default_factory=dict)
+    spent: int = 0
+
+    # -- the pool ---------------------------------------------------------------------------------------------
+
+    def seed(self, candidate: Candidate, name: str) -> Outcome:
+        key = key_of(candidate)
+        self.origins.setdefault(key, Origin(name))
+        outcome, fresh = self.evaluator.outcome(candidate)
+        self.spent += fresh
+        return outcome
+
+    def check(self, candidate: Candidate, origin: Origin) -> tuple[Outcome, bool]:
+        key = key_of(candidate)
+        outcome, fresh = self.evaluator.outcome(candidate)
+        if fresh:
+            self.origins[key] = origin
+            self.spent += 1
+        return outcome, fresh
+
+    def witness(self, rule: str, candidate: Candidate, outcome: Outcome) -> Witness:
+        return Witness(candidate, self.origins[key_of(candidate)],
+                       tuple((spec, pointer) for r, spec, pointer in outcome.findings if r == rule))
+
+    # -- one rule -------------------------------------------------------------------------------------------
+
+    def search(self, rule: str, reads: Reads, seeds: list[Candidate], arity: Callable[[Candidate], bool]) -> Search:
+        """Witnesses for `rule`: from the seeds (in the order given: preferred first) and the pool, then by
+        changing the seeds. `arity` says which candidates the rule is judged on."""
+        result = Search()
+        self._take(rule, [c for c in seeds if arity(c)] + self._pool(arity), result)
+        if result.fire and result.pass_:
+            return result
+        frontier = [c for c in seeds if arity(c) and self.evaluator.outcome(c)[0].valid]
+        for _depth in range(MAX_DEPTH):
+            following: list[Candidate] = []
+            for candidate in frontier:
+                if self._stopped(result):
+                    return result
+                following.extend(self._expand(rule, reads, candidate, result))
+                if result.fire and result.pass_:
+                    return result
+            frontier = following[:MAX_FRONTIER]
+            if not frontier:
+                break
+        if not (result.fire and result.pass_) and not result.exhausted:
+            result.exhausted = "every change within reach was tried"
+        return result
+
+    def _pool(self, arity: Callable[[Candidate], bool]) -> list[Candidate]:
+        return [c for c, _ in self.evaluator.pool.values() if arity(c)]
+
+    def _take(self, rule: str, candidates: list[Candidate], result: Search) -> None:
+        for candidate in candidates:
+            outcome, _ = self.evaluator.outcome(candidate)
+            self._note(rule, candidate, outcome, result)
+            if result.fire and result.pass_:
+                return
+
+    def _note(self, rule: str, candidate: Candidate, outcome: Outcome, result: Search) -> None:
+        if not outcome.valid:
+            return
+        if rule in outcome.fired:
+            if result.fire is None:
+                result.fire = self.witness(rule, candidate, outcome)
+        elif result.pass_ is None:
+            result.pass_ = self.witness(rule, candidate, outcome)
+
+    def _stopped(self, result: Search) -> bool:
+        if result.steps >= self.budget:
+            result.exhausted = f"the budget of {self.budget} checks for this rule was spent"
+        elif self.spent >= self.total_budget:
+            result.exhausted = f"the overall budget of {self.total_budget} checks was spent"
+        return bool(result.exhausted)
+
+    def _expand(self, rule: str, reads: Reads, candidate: Candidate, result: Search) -> list[Candidate]:
+        """Check every one-change variant of `candidate`; the schema-valid ones, to change further."""
+        index = len(candidate) - 1  # the last spec is the one changed (the others stay as seeded)
+        spec = candidate[index]
+        parent = self.origins.get(key_of(candidate), Origin("a spec of the pool"))
+        ctx = context_for(spec, reads, self.as_of)
+        out: list[Candidate] = []
+        for mutation in mutations(spec, reads, ctx):
+            if self._stopped(result):
+                break
+            try:
+                changed = candidate[:index] + (apply(spec, mutation),)
+            except (KeyError, IndexError, TypeError):
+                continue
+            outcome, fresh = self.check(changed, parent.then(mutation, index))
+            result.steps += fresh
+            if outcome.valid:
+                self._note(rule, changed, outcome, result)
+                if result.fire and result.pass_:
+                    break
+                if fresh:
+                    out.append(changed)
+        return out
+
+    # -- separating two rules ----------------------------------------------------------------------------------
+
+    def separate(self, a: str, b: str, reads: Reads, seeds: list[Candidate], budget: int) -> bool:
+        """Look for a candidate on which exactly one of `a` and `b` fires, changing `seeds` along `reads`
+        (both rules' paths); True when found."""
+        steps = 0
+        frontier = list(seeds)
+        for _depth in range(MAX_DEPTH):
+            following: list[Candidate] = []
+            for candidate in frontier:
+                spec = candidate[-1]
+                parent = self.origins.get(key_of(candidate), Origin("a spec of the pool"))
+                ctx = context_for(spec, reads, self.as_of)
+                for mutation in mutations(spec, reads, ctx):
+                    if steps >= budget or self.spent >= self.total_budget:
+                        return False
+                    try:
+                        changed = candidate[:-1] + (apply(spec, mutation),)
+                    except (KeyError, IndexError, TypeError):
+                        continue
+                    outcome, fresh = self.check(changed, parent.then(mutation, len(candidate) - 1))
+                    steps += fresh
+                    if outcome.valid and ((a in outcome.fired) != (b in outcome.fired)):
+                        return True
+                    if outcome.valid and fresh:
+                        following.append(changed)
+            frontier = following[:MAX_FRONTIER]
+        return False
