@@ -193,7 +193,7 @@ def _explain(searcher: Searcher, table: list[_Rule], proofs: list[RuleProof]) ->
         single = r.meta.scope != "repository"
         tried = sum(1 for c, _ in pool if len(c) == 1 or not single)
         lines = ran.get(r.meta.id, set())
-        tail = f" ({proof.search.exhausted})" if proof.search.exhausted else ""
+        tail = f"; {proof.search.exhausted}" if proof.search.exhausted else ""
         if proof.fire is None:
             proof.cannot_fire = cannot_fire(r.ast, r.facts, lines, tried) + tail
         if proof.pass_ is None:

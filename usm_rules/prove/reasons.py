@@ -62,13 +62,12 @@ def _body_not_fired(rule: n.Rule, body: n.Body, facts: Any, ran: set[int], tried
     index, clause = _blocker(body, ran)
     if clause is None and index == -1 and body.pos.line in ran:
         if _schema_says(rule, body, facts, body.require, len(body.clauses)) is True:
-            return (f"the `require` at line {body.pos.line} holds for every value the schema allows (the schema "
-                    f"implies it)")
+            return f"the `require` at line {body.pos.line} holds for every value the schema allows: the schema implies it"
         return f"the `require` at line {body.pos.line} held every time it ran, on all {specs}"
     if isinstance(clause, n.When):
         if _schema_says(rule, body, facts, clause.cond, index) is False:
             return f"the `when` at line {clause.pos.line} is false for every value the schema allows"
-        return f"the `when` at line {clause.pos.line} excluded every value on all {specs}"
+        return f"the `when` at line {clause.pos.line} held on none of the {specs}"
     if isinstance(clause, n.For):
         return f"the `for` at line {clause.pos.line} found nothing to iterate on any of the {specs}"
     return f"the check at line {body.pos.line} never reached its `require` on any of the {specs}"

@@ -44,11 +44,16 @@ def _rule_lines(p: RuleProof) -> list[str]:
         return [f"{where}: {p.rule} not searched: {p.not_searched}"]
     if p.proven:
         assert p.fire is not None and p.pass_ is not None
-        return [f"{p.rule} fires on {_how(p.fire)}", f"{p.rule} passes on {_how(p.pass_)}"]
+        return [f"{p.rule} fires on {_how(p.fire)}; passes on {_how(p.pass_)}"]
     out = []
-    out.append(f"{p.rule} fires on {_how(p.fire)}" if p.fire else f"{where}: {p.rule} cannot fire: {p.cannot_fire}")
-    out.append(f"{p.rule} passes on {_how(p.pass_)}" if p.pass_ else
-               f"{where}: {p.rule} cannot pass: {p.cannot_pass}")
+    if p.fire is None:
+        out.append(f"{where}: {p.rule} cannot fire: {visible(p.cannot_fire)}")
+    if p.pass_ is None:
+        out.append(f"{where}: {p.rule} cannot pass: {visible(p.cannot_pass)}")
+    if p.fire is not None:
+        out.append(f"{p.rule} fires on {_how(p.fire)}")
+    if p.pass_ is not None:
+        out.append(f"{p.rule} passes on {_how(p.pass_)}")
     return out
 
 

@@ -123,7 +123,7 @@ class Searcher:
             if not frontier:
                 break
         if not (result.fire and result.pass_) and not result.exhausted:
-            result.exhausted = "every change within reach was tried"
+            result.exhausted = "the search tried every change within reach"
         return result
 
     def _pool(self, arity: Callable[[Candidate], bool]) -> list[Candidate]:
