@@ -47,7 +47,10 @@ class Evaluator:
     def _check(self, candidate: Candidate) -> Outcome:
         from ..loader import LoadedFile
         from ..policytest.specs import CaseDocument
+        from ..schema import is_valid
 
+        if not all(is_valid(data) for data in candidate):  # what check_loaded would say, without the messages
+            return Outcome(False, frozenset(), ())
         keep_repo = bool(self.rules.repo_rules)
         found: list[tuple[str, int, str]] = []
         entries: list[Any] = []
