@@ -165,8 +165,8 @@ def _prove_rule(searcher: Searcher, r: _Rule, base: dict) -> RuleProof:
     proof = _search_rule(searcher, r, base)
     own = {key_of(c): name for name, c in r.seeds}
     for w in (proof.fire, proof.pass_):
-        if w is not None and not w.origin.changes and key_of(w.candidate) in own:
-            w.origin = Origin(own[key_of(w.candidate)])
+        if w is not None and key_of(w.candidate) in own:
+            w.origin, w.changes = Origin(own[key_of(w.candidate)]), ()
     return proof
 
 

@@ -23,7 +23,7 @@ def _shown(path: str) -> str:
 
 
 def _how(w: Witness) -> str:
-    return visible(w.origin.describe())
+    return visible(w.describe())
 
 
 def render_text(result: ProveResult) -> str:
@@ -79,16 +79,15 @@ def _witness_json(w: Witness | None) -> dict[str, Any] | None:
         return None
     return {
         "seed": w.origin.seed,
-        "changes": [_change_json(m, w.origin.spec) for m in w.origin.changes],
-        "how": w.origin.describe(),
+        "changes": [_change_json(c) for c in w.changes],
+        "how": w.describe(),
         "specs": len(w.candidate),
         "findings": [{"spec": spec, "pointer": pointer} for spec, pointer in w.findings],
     }
 
 
-def _change_json(mutation: Any, spec: int) -> dict[str, Any]:
-    location, value = mutation
-    pointer = "/" + "/".join(str(k).replace("~", "~0").replace("/", "~1") for k in location)
+def _change_json(change: tuple) -> dict[str, Any]:
+    spec, pointer, value = change
     out: dict[str, Any] = {"spec": spec, "pointer": pointer}
     if value is REMOVE:
         out["remove"] = True

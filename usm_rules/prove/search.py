@@ -36,17 +36,12 @@ class Origin:
         kept = tuple(m for m in self.changes if m[0] != mutation[0])
         return Origin(self.seed, kept + (mutation,), spec)
 
-    def describe(self) -> str:
-        if not self.changes:
-            return self.seed
-        return f"{self.seed}, changed: " + "; ".join(_change_text(m, self.spec) for m in self.changes)
 
 
-def _change_text(mutation: Mutation, spec: int) -> str:
+def _change_text(change: tuple) -> str:
     import json
 
-    location, value = mutation
-    pointer = "/" + "/".join(str(k).replace("~", "~0").replace("/", "~1") for k in location)
+    spec, pointer, value = change
     where = f"spec {spec + 1} {pointer}" if spec else pointer
     if value is REMOVE:
         return f"remove {where}"
@@ -59,6 +54,13 @@ class Witness:
     candidate: Candidate
     origin: Origin
     findings: tuple  # (spec index, pointer) of the rule's findings on it (none for a pass witness)
+    changes: tuple = ()  # (spec index, JSON Pointer, value or REMOVE) that turn the seed into the candidate
+
+    def describe(self) -> str:
+        """`the base spec, changed: /a/b = 1; remove /c` (the changes as the difference from the seed)."""
+        if not self.changes:
+            return self.origin.seed
+        return f"{self.origin.seed}, changed: " + "; ".join(_change_text(c) for c in self.changes)
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Searcher:
     budget: int
     total_budget: int
     origins: dict[str, Origin] = field(default_factory=dict)
+    seeds: dict[str, Candidate] = field(default_factory=dict)  # seed name -> the candidate it names
     spent: int = 0
 
     # -- the pool ---------------------------------------------------------------------------------------------
@@ -85,6 +88,7 @@ class Searcher:
     def seed(self, candidate: Candidate, name: str) -> Outcome:
         key = key_of(candidate)
         self.origins.setdefault(key, Origin(name))
+        self.seeds.setdefault(name, candidate)
         outcome, fresh = self.evaluator.outcome(candidate)
         self.spent += fresh
         return outcome
@@ -98,8 +102,23 @@ class Searcher:
         return outcome, fresh
 
     def witness(self, rule: str, candidate: Candidate, outcome: Outcome) -> Witness:
-        return Witness(candidate, self.origins[key_of(candidate)],
-                       tuple((spec, pointer) for r, spec, pointer in outcome.findings if r == rule))
+        origin = self.origins[key_of(candidate)]
+        return Witness(candidate, origin, tuple((spec, pointer) for r, spec, pointer in outcome.findings if r == rule),
+                       self.changes(origin.seed, candidate))
+
+    def changes(self, seed: str, candidate: Candidate) -> tuple:
+        """The changes that turn the seed named `seed` into `candidate`, spec by spec."""
+        from .patch import diff
+
+        start = self.seeds.get(seed)
+        if start is None or len(start) != len(candidate):
+            return ()
+        out = []
+        for index, (before, after) in enumerate(zip(start, candidate)):
+            patch, remove = diff(before, after)
+            out.extend((index, pointer, value) for pointer, value in patch.items())
+            out.extend((index, pointer, REMOVE) for pointer in remove)
+        return tuple(out)
 
     # -- one rule -------------------------------------------------------------------------------------------
 
