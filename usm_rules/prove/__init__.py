@@ -34,18 +34,17 @@ class RuleProof:
     file: str
     line: int
     scope: str
-    search: Search | None  # None: not searched (`not_searched` says why)
+    search: Search
     cannot_fire: str = ""  # the reason found, when no witness makes it fire
     cannot_pass: str = ""
-    not_searched: str = ""
 
     @property
     def fire(self) -> Witness | None:
-        return self.search.fire if self.search else None
+        return self.search.fire
 
     @property
     def pass_(self) -> Witness | None:
-        return self.search.pass_ if self.search else None
+        return self.search.pass_
 
     @property
     def proven(self) -> bool:
@@ -74,7 +73,7 @@ class ProveResult:
 
     @property
     def failed(self) -> list[RuleProof]:
-        return [p for p in self.proofs if p.search is not None and not p.proven]
+        return [p for p in self.proofs if not p.proven]
 
 
 @dataclass
@@ -95,6 +94,7 @@ def prove(options: Any, *, budget: int = DEFAULT_BUDGET, total_budget: int = DEF
 
     from ..engine import load_rules
     from ..engine.bind import bound_params
+    from ..errors import UsmError
     from ..ruledocs import base_spec
     from .evaluate import Evaluator
     from .reads import rule_reads
@@ -105,6 +105,8 @@ def prove(options: Any, *, budget: int = DEFAULT_BUDGET, total_budget: int = DEF
     only = None if only_files is None else {os.path.realpath(p) for p in only_files}
     in_force = [m for m in rules.metas.values()
                 if m.id in rules.severities and (only is None or os.path.realpath(m.file) in only)]
+    if not in_force:
+        raise UsmError("no rule to prove: the policies in force define none (or --select keeps none)")
     base = base_spec()
     table: list[_Rule] = []
     for meta in in_force:
@@ -171,15 +173,16 @@ def _prove_rule(searcher: Searcher, r: _Rule, base: dict) -> RuleProof:
 
 
 def _search_rule(searcher: Searcher, r: _Rule, base: dict) -> RuleProof:
+    """A repository rule is judged on candidates of any number of specs and changed on two; a spec rule on
+    candidates of one spec."""
     meta = r.meta
-    proof = RuleProof(meta.id, meta.title, meta.file, meta.line, meta.scope, None)
     if meta.scope == "repository":
         seeds = [c for _, c in r.seeds if len(c) > 1] + [(base, base)] + [c for _, c in r.seeds if len(c) == 1]
-        proof.search = searcher.search(meta.id, r.reads, seeds, lambda c: True)
+        search = searcher.search(meta.id, r.reads, seeds, lambda c: True)
     else:
         seeds = [c for _, c in r.seeds if len(c) == 1] + [(base,)]
-        proof.search = searcher.search(meta.id, r.reads, seeds, lambda c: len(c) == 1)
-    return proof
+        search = searcher.search(meta.id, r.reads, seeds, lambda c: len(c) == 1)
+    return RuleProof(meta.id, meta.title, meta.file, meta.line, meta.scope, search)
 
 
 def _explain(searcher: Searcher, table: list[_Rule], proofs: list[RuleProof]) -> None:
@@ -188,7 +191,7 @@ def _explain(searcher: Searcher, table: list[_Rule], proofs: list[RuleProof]) ->
     ran = searcher.evaluator.lines_run()
     pool = [(c, o) for c, o in searcher.evaluator.pool.values() if o.valid]
     for r, proof in zip(table, proofs):
-        if proof.search is None or proof.proven:
+        if proof.proven:
             continue
         single = r.meta.scope != "repository"
         tried = sum(1 for c, _ in pool if len(c) == 1 or not single)

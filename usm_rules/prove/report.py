@@ -40,8 +40,6 @@ def render_text(result: ProveResult) -> str:
 
 def _rule_lines(p: RuleProof) -> list[str]:
     where = f"{_shown(p.file)}:{p.line}"
-    if p.search is None:
-        return [f"{where}: {p.rule} not searched: {p.not_searched}"]
     if p.proven:
         assert p.fire is not None and p.pass_ is not None
         return [f"{p.rule} fires on {_how(p.fire)}; passes on {_how(p.pass_)}"]
@@ -61,16 +59,16 @@ def _summary(result: ProveResult) -> str:
     s = summary(result)
     pairs = s["overlaps"]
     return (f"{s['rules']} rule{'s' * (s['rules'] != 1)}: {s['proven']} fire and pass, {s['cannot_fire']} cannot "
-            f"fire, {s['cannot_pass']} cannot pass, {s['not_searched']} not searched; {pairs} overlap"
+            f"fire, {s['cannot_pass']} cannot pass; {pairs} overlap"
             f"{'s' * (pairs != 1)}; {s['checked']} specs checked ({s['valid']} schema-valid), as of "
             f"{result.as_of.isoformat()}")
 
 
 def summary(result: ProveResult) -> dict[str, int]:
-    searched = [p for p in result.proofs if p.search is not None]
-    return {"rules": len(result.proofs), "proven": sum(p.proven for p in searched),
-            "cannot_fire": sum(p.fire is None for p in searched), "cannot_pass": sum(p.pass_ is None for p in searched),
-            "not_searched": len(result.proofs) - len(searched), "overlaps": len(result.overlaps),
+    proofs = result.proofs
+    return {"rules": len(proofs), "proven": sum(p.proven for p in proofs),
+            "cannot_fire": sum(p.fire is None for p in proofs), "cannot_pass": sum(p.pass_ is None for p in proofs),
+            "overlaps": len(result.overlaps),
             "checked": result.checked, "valid": result.valid}
 
 
@@ -103,8 +101,7 @@ def render_json(result: ProveResult) -> str:
     for p in result.proofs:
         rules.append({
             "rule": p.rule, "title": p.title, "file": _relative(p.file), "line": p.line, "scope": p.scope,
-            "searched": p.search is not None, "not_searched": p.not_searched or None,
-            "steps": p.search.steps if p.search else 0,
+            "steps": p.search.steps,
             "fires": _witness_json(p.fire), "passes": _witness_json(p.pass_),
             "cannot_fire": p.cannot_fire or None, "cannot_pass": p.cannot_pass or None,
         })
