@@ -170,6 +170,18 @@ def test_a_missing_policy_path_is_exit_2() -> None:
     assert "nowhere.policy:1:1: no such policy file or directory" in out.output
 
 
+def test_lint_prove_adds_the_report_and_fails_on_a_rule_that_cannot_fire() -> None:
+    from usm_rules import cli_authoring
+
+    runner = CliRunner()
+    out = runner.invoke(cli_authoring.lint, ["--no-tests", "--no-builtin", "--prove", str(CASES / "vacuous.policy")])
+    assert out.exit_code == 1
+    assert "tests/cases/prove/vacuous.policy:4: VAC-001 cannot fire: " in out.stdout
+    clean = runner.invoke(cli_authoring.lint, ["--no-tests", "--prove", "--format", "json", str(CASES / "overlap.policy")])
+    assert clean.exit_code == 0
+    assert json.loads(clean.stdout)["prove"]["summary"]["proven"] == 4
+
+
 # -- generated tests ----------------------------------------------------------------------------------------------
 
 def test_written_tests_of_the_builtin_packs_pass_usm_rules_test(tmp_path: Path) -> None:

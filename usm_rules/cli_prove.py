@@ -97,6 +97,20 @@ def prove(paths: tuple[str, ...], packs: tuple[str, ...], no_builtin: bool, sele
     sys.exit(EXIT_FAIL if result.failed else EXIT_OK)
 
 
+def prove_files(config: Any, paths: list[str], no_builtin: bool) -> tuple[bool, str, str]:
+    """`lint --prove`: the rules of the policy files under `paths`, proven with the packs and config loaded
+    beside them. (some rule cannot fire or pass, the JSON report, the text report); UsmError on problems."""
+    from .engine import Flags, build_options
+    from .policyfiles import policy_files
+    from . import prove as proving
+    from .prove import report
+
+    files = policy_files(paths)
+    options = build_options(config, Flags(policies=tuple(files), no_builtin=no_builtin))
+    result = proving.prove(options, only_files=files)
+    return bool(result.failed), report.render_json(result), report.render_text(result)
+
+
 def _located(path: str) -> Any:
     from .errors import Located
 

@@ -9,7 +9,7 @@ the reason found; and pairs of rules that fired on exactly the same specs (evide
 - search.py    seeds (base spec, examples), then breadth-first changes within a step budget
 - reasons.py   why a rule never fired or never passed (lines that ran, what the schema decides)
 - report.py    text and JSON
-- cases.py     the witnesses as `*.test.yaml` cases for `usm-rules test`
+- cases.py     the witnesses as `*.test.yaml` cases for `usm-rules test` (patch.py: specs as JSON Pointer changes)
 
 No printing, no exiting: `prove` returns a ProveResult; cli_prove.py renders it.
 """
