@@ -53,6 +53,7 @@ class Evaluator:
             return Outcome(False, frozenset(), ())
         keep_repo = bool(self.rules.repo_rules)
         found: list[tuple[str, int, str]] = []
+        errored = False  # some rule failed to evaluate (RULE-ERROR)
         entries: list[Any] = []
         documents: dict[str, dict[int, Any]] = {}
         valid = True
@@ -62,6 +63,7 @@ class Evaluator:
             result = check_loaded(LoadedFile(path, [doc], []), self.rules, keep_repo, file=FileId(path, path))
             valid = valid and result.ruled == 1
             found.extend((f.rule, index, f.pointer) for f in result.findings if f.rule in self.rule_ids)
+            errored = errored or any(f.rule == "RULE-ERROR" for f in result.findings)
             documents[path] = {0: doc}
             entries.extend(result.repo_specs)
         if valid and entries:
@@ -69,7 +71,9 @@ class Evaluator:
             for f, entry in repository_findings(self.rules, entries, lambda file: documents.get(file.identity)):
                 if f.rule in self.rule_ids:
                     found.append((f.rule, spec_of[entry.file.identity], f.pointer))
-        if not valid:
+                errored = errored or f.rule == "RULE-ERROR"
+        if not valid or errored:
+            # a rule that fails to evaluate neither fires nor passes: the candidate is not judged at all
             return Outcome(False, frozenset(), ())
         return Outcome(True, frozenset(r for r, _, _ in found), tuple(found))
 
