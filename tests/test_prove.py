@@ -148,6 +148,14 @@ def test_json_output_has_witnesses_reasons_and_overlaps() -> None:
     assert doc["overlaps"][0]["rules"] == ["OVL-001", "OVL-002"]
 
 
+def test_constants_from_a_policy_are_shown_escaped_in_text_and_json() -> None:
+    for fmt in ("text", "json"):
+        out = _run("--no-examples", "--format", fmt, str(CASES / "escape.policy"))
+        assert out.exit_code == 0, out.output
+        assert "\u202e" not in out.stdout and "\x1b" not in out.stdout
+        assert "j.devries\\u202e\\u001b[31m" in out.stdout
+
+
 def test_two_runs_give_the_same_output() -> None:
     args = ("--format", "json", "--no-examples", "--budget", "300", str(CASES / "vacuous.policy"),
             str(CASES / "overlap.policy"))

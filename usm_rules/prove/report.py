@@ -1,7 +1,6 @@
 """The result of `prove` as text and as JSON (pure functions; the CLI writes them)."""
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -96,6 +95,7 @@ def _change_json(change: tuple) -> dict[str, Any]:
 
 def render_json(result: ProveResult) -> str:
     from .. import __version__
+    from ..reporters.json_ import dumps
 
     rules = []
     for p in result.proofs:
@@ -115,4 +115,4 @@ def render_json(result: ProveResult) -> str:
         "overlaps": [{"rules": list(o.rules), "fired_on": o.fired_on, "tried": o.tried, "note": OVERLAP_NOTE}
                      for o in result.overlaps],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return dumps(doc) + "\n"
