@@ -185,7 +185,8 @@ def test_lint_prove_adds_the_report_and_fails_on_a_rule_that_cannot_fire() -> No
     out = runner.invoke(cli_authoring.lint, ["--no-tests", "--no-builtin", "--prove", str(CASES / "vacuous.policy")])
     assert out.exit_code == 1
     assert "tests/cases/prove/vacuous.policy:4: VAC-001 cannot fire: " in out.stdout
-    clean = runner.invoke(cli_authoring.lint, ["--no-tests", "--prove", "--format", "json", str(CASES / "overlap.policy")])
+    clean = runner.invoke(cli_authoring.lint, ["--no-tests", "--prove", "--format", "json",
+                                               str(CASES / "overlap.policy")])
     assert clean.exit_code == 0
     assert json.loads(clean.stdout)["prove"]["summary"]["proven"] == 4
 
@@ -205,8 +206,8 @@ def test_written_tests_of_a_policy_file_name_it_and_pass(tmp_path: Path) -> None
     assert out.exit_code == 0, out.output
     text = (tmp_path / "overlap.test.yaml").read_text(encoding="utf-8")
     assert f"policies:\n- {os.path.relpath(CASES / 'overlap.policy', tmp_path)}\n" in text
-    assert "- name: OVL-001 fires\n  patch:\n    /customers/0/valueMaturity/level: 6\n  expect:\n  - OVL-001 /customers/0\n" \
-        in text
+    assert ("- name: OVL-001 fires\n  patch:\n    /customers/0/valueMaturity/level: 6\n"
+            "  expect:\n  - OVL-001 /customers/0\n") in text
     run = policytest.run([str(tmp_path)], coverage=True)
     assert run.failed == []
     assert run.coverage is not None and run.coverage.rule_percent == 100.0

@@ -8,6 +8,7 @@ the reason found; and pairs of rules that fired on exactly the same specs (evide
 - evaluate.py  fire or pass, decided by the engine's own check of a candidate (all rules at once)
 - search.py    seeds (base spec, examples), then breadth-first changes within a step budget
 - reasons.py   why a rule never fired or never passed (lines that ran, what the schema decides)
+- overlap.py   rules that fired on exactly the same specs
 - report.py    text and JSON
 - cases.py     the witnesses as `*.test.yaml` cases for `usm-rules test` (patch.py: specs as JSON Pointer changes)
 
@@ -20,6 +21,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from .overlap import Overlap
 from .search import Search, Searcher, Witness
 
 DEFAULT_BUDGET = 2000  # new candidates one rule's search may check
@@ -49,13 +51,6 @@ class RuleProof:
     @property
     def proven(self) -> bool:
         return self.fire is not None and self.pass_ is not None
-
-
-@dataclass
-class Overlap:
-    rules: tuple[str, ...]  # fired on exactly the same candidates
-    fired_on: int  # how many of them
-    tried: int  # schema-valid candidates compared
 
 
 @dataclass
@@ -97,6 +92,7 @@ def prove(options: Any, *, budget: int = DEFAULT_BUDGET, total_budget: int = DEF
     from ..errors import UsmError
     from ..ruledocs import base_spec
     from .evaluate import Evaluator
+    from .overlap import find_overlaps
     from .reads import rule_reads
 
     rules = load_rules(dataclasses.replace(options, coverage=True, explain=False))
@@ -121,8 +117,9 @@ def prove(options: Any, *, budget: int = DEFAULT_BUDGET, total_budget: int = DEF
         for name, candidate in r.seeds:
             searcher.seed(candidate, name)
     proofs = [_prove_rule(searcher, r, base) for r in table]
-    overlaps = _overlaps(searcher, table, pair_budget)
-    _explain(searcher, table, proofs)
+    overlaps = find_overlaps(searcher, [(r.meta.id, r.reads) for r in table if r.meta.scope != "repository"],
+                             pair_budget)
+    _give_reasons(searcher, table, proofs)
     pool = searcher.evaluator.pool.values()
     return ProveResult(proofs, overlaps, options.as_of, len(searcher.evaluator.pool),
                        sum(1 for _, o in pool if o.valid), budget, total_budget,
@@ -185,7 +182,7 @@ def _search_rule(searcher: Searcher, r: _Rule, base: dict) -> RuleProof:
     return RuleProof(meta.id, meta.title, meta.file, meta.line, meta.scope, search)
 
 
-def _explain(searcher: Searcher, table: list[_Rule], proofs: list[RuleProof]) -> None:
+def _give_reasons(searcher: Searcher, table: list[_Rule], proofs: list[RuleProof]) -> None:
     from .reasons import cannot_fire, cannot_pass
 
     ran = searcher.evaluator.lines_run()
@@ -201,59 +198,6 @@ def _explain(searcher: Searcher, table: list[_Rule], proofs: list[RuleProof]) ->
             proof.cannot_fire = cannot_fire(r.ast, r.facts, lines, tried) + tail
         if proof.pass_ is None:
             proof.cannot_pass = cannot_pass(r.ast, r.facts, lines, tried) + tail
-
-
-def _overlaps(searcher: Searcher, table: list[_Rule], pair_budget: int) -> list[Overlap]:
-    """Spec rules that fired on exactly the same single-spec candidates (and on some, not all): each pair is
-    first given `pair_budget` checks to be told apart; those that stay together are reported."""
-    from .reads import Reads
-
-    spec_rules = [r for r in table if r.meta.scope != "repository"]
-    by_id = {r.meta.id: r for r in spec_rules}
-
-    def groups() -> tuple[list[list[str]], int]:
-        pool = [o for c, o in searcher.evaluator.pool.values() if o.valid and len(c) == 1]
-        sets: dict[tuple, list[str]] = {}
-        for r in spec_rules:
-            fired = tuple(i for i, o in enumerate(pool) if r.meta.id in o.fired)
-            if fired and len(fired) < len(pool):
-                sets.setdefault(fired, []).append(r.meta.id)
-        return [ids for ids in sets.values() if len(ids) > 1], len(pool)
-
-    found, _ = groups()
-    for ids in found:
-        for i, a in enumerate(ids):
-            for b in ids[i + 1:]:
-                both = Reads()
-                for rule in (by_id[a], by_id[b]):
-                    for p in rule.reads.paths:
-                        both.add_path(p)
-                    for p, values in rule.reads.paired.items():
-                        both.add_constant(values, [p])
-                    both.add_constant(rule.reads.constants)
-                seeds = _separation_seeds(searcher, a)
-                searcher.separate(a, b, both, seeds, pair_budget)
-    final, tried = groups()
-    out = []
-    pool = [o for c, o in searcher.evaluator.pool.values() if o.valid and len(c) == 1]
-    for ids in final:
-        fired_on = sum(1 for o in pool if ids[0] in o.fired)
-        out.append(Overlap(tuple(ids), fired_on, tried))
-    return out
-
-
-def _separation_seeds(searcher: Searcher, rule: str) -> list[tuple]:
-    """Candidates to change while telling two rules apart: the first on which they fire, the first on which
-    they pass."""
-    fired = passed = None
-    for c, o in searcher.evaluator.pool.values():
-        if not o.valid or len(c) != 1:
-            continue
-        if rule in o.fired and fired is None:
-            fired = c
-        elif rule not in o.fired and passed is None:
-            passed = c
-    return [c for c in (fired, passed) if c is not None]
 
 
 def _builtin_files() -> dict[str, str]:

@@ -42,6 +42,18 @@ class Reads:
                     bucket.append(v)
 
 
+    def merged(self, other: "Reads") -> "Reads":
+        """What two rules read together (this one's paths and constants first)."""
+        out = Reads()
+        for reads in (self, other):
+            for p in reads.paths:
+                out.add_path(p)
+            out.add_constant(reads.constants)
+            for p, values in reads.paired.items():
+                out.add_constant(values, [p])
+        return out
+
+
 def _flat(value: Any) -> list[Any]:
     """The scalar constants in a literal value (a list's items); booleans and null are not worth pairing."""
     if type(value) is list:

@@ -62,7 +62,8 @@ def _body_not_fired(rule: n.Rule, body: n.Body, facts: Any, ran: set[int], tried
     index, clause = _blocker(body, ran)
     if clause is None and index == -1 and body.pos.line in ran:
         if _schema_says(rule, body, facts, body.require, len(body.clauses)) is True:
-            return f"the `require` at line {body.pos.line} holds for every value the schema allows: the schema implies it"
+            return (f"the `require` at line {body.pos.line} holds for every value the schema allows: the schema "
+                    "implies it")
         return f"the `require` at line {body.pos.line} held every time it ran, on all {specs}"
     if isinstance(clause, n.When):
         if _schema_says(rule, body, facts, clause.cond, index) is False:

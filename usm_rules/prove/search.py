@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from .evaluate import Candidate, Evaluator, Outcome, key_of
 from .mutate import Mutation, apply, context_for, mutations
