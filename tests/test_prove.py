@@ -111,6 +111,14 @@ def test_a_small_budget_is_named_as_the_reason_the_search_stopped() -> None:
     assert proofs["VAC-002"].cannot_fire.endswith("; the budget of 3 checks for this rule was spent")
 
 
+def test_the_overall_budget_bounds_the_whole_run() -> None:
+    out = _run("--max-checks", "5", "--format", "json", str(CASES / "vacuous.policy"))
+    doc = json.loads(out.stdout)
+    assert doc["summary"]["checked"] <= 5 + 1  # the seeds are checked whatever the budget
+    assert all(r["cannot_fire"] is None or r["cannot_fire"].endswith("the overall budget of 5 checks was spent")
+               for r in doc["rules"])
+
+
 # -- overlapping rules ------------------------------------------------------------------------------------------
 
 def test_rules_that_fire_on_the_same_specs_are_reported_as_an_overlap() -> None:
@@ -163,6 +171,18 @@ def test_two_runs_give_the_same_output() -> None:
     assert first.stdout == second.stdout
     builtin = ("--no-examples", "--pack", "usm", "--pack", "cemm")
     assert _run(*builtin).stdout == _run(*builtin).stdout
+
+
+def test_output_file_is_written_and_never_over_a_policy(tmp_path: Path) -> None:
+    report = tmp_path / "prove.json"
+    out = _run("--format", "json", "-o", str(report), str(CASES / "overlap.policy"))
+    assert out.exit_code == 0 and out.stdout == ""
+    assert json.loads(report.read_text(encoding="utf-8"))["summary"]["rules"] == 4
+    policy = tmp_path / "local.policy"
+    policy.write_bytes((CASES / "overlap.policy").read_bytes())
+    refused = _run("-o", str(policy), str(policy))
+    assert refused.exit_code == 2
+    assert policy.read_bytes() == (CASES / "overlap.policy").read_bytes()
 
 
 def test_a_policy_that_does_not_compile_is_a_located_error_exit_2() -> None:

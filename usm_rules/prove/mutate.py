@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from .reads import Reads
-from .values import REMOVE, Context, candidates, minimal, node_at
+from .values import REMOVE, Context, candidates, minimal, node_at, node_of_items
 
 _ITEMS_PER_LIST = 3  # list items a `*` step visits (the first ones: enough to vary one and keep another)
 
@@ -46,7 +46,10 @@ def places(data: Any, path: tuple) -> Iterator[tuple[Location, bool, Any, Mutati
             return
         schema_node = node_at(_abstract(at + (step,)))
         if schema_node is not None:  # open the way: the smallest value the schema allows there
-            yield at + (step,), False, None, (at + (step,), minimal(schema_node))
+            value = minimal(schema_node)
+            if tail[0] == "*" and value == []:  # a list the path goes through: with one item to go into
+                value = [minimal(node_of_items(schema_node))]
+            yield at + (step,), False, None, (at + (step,), value)
 
     yield from walk(data, (), path)
 

@@ -181,8 +181,10 @@ def _numbers(current: Any, paired: list[Any], ctx: Context, fractional: bool) ->
 
 def _strings(node: Any, current: Any, paired: list[Any], ctx: Context) -> list[Any]:
     patterns = {b.get("pattern") for b in branches(node)}
-    if _DATE_PATTERN in patterns:
-        return list(ctx.dates)
+    if _DATE_PATTERN in patterns:  # the rule's own dates and the days around them, then the run's
+        days = [d for v in paired if (d := _to_date(v)) is not None]
+        around = [(d + _dt.timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)]
+        return around + list(ctx.dates)
     if any(str(p).startswith("^P") for p in patterns if p):
         return ["P1M", "P1D", "PT4H"]
     words = [v for v in paired if type(v) is str] + ctx.strings
