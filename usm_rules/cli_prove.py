@@ -60,6 +60,9 @@ def prove(paths: tuple[str, ...], packs: tuple[str, ...], no_builtin: bool, sele
     reads, with values from the schema and the rule; it is deterministic and bounded by --budget checks per
     rule. Reported: each rule's witnesses, the rules that cannot fire or cannot pass with the reason found,
     and rules that fired on exactly the same specs (evidence of overlap, not proof).
+
+    Exit status: 0 every rule fires on some spec and passes on another, 1 some rule cannot fire or cannot
+    pass, 2 a usage, config or policy error (or a test file that --write-tests would overwrite).
     """
     from .config import load_config
     from .engine import Flags, build_options
