@@ -156,6 +156,16 @@ def test_json_output_has_witnesses_reasons_and_overlaps() -> None:
     assert doc["overlaps"][0]["rules"] == ["OVL-001", "OVL-002"]
 
 
+def test_json_output_matches_its_schema() -> None:
+    import jsonschema
+
+    schema = json.loads((CASES / "report.schema.json").read_text(encoding="utf-8"))
+    for args in (("--budget", "300", str(CASES / "vacuous.policy"), str(CASES / "overlap.policy")),
+                 ("--no-examples",)):
+        doc = json.loads(_run("--format", "json", *args).stdout)
+        jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+
+
 def test_constants_from_a_policy_are_shown_escaped_in_text_and_json() -> None:
     for fmt in ("text", "json"):
         out = _run("--no-examples", "--format", fmt, str(CASES / "escape.policy"))
