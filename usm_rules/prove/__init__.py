@@ -159,13 +159,12 @@ def _example_seeds(meta: Any, base: dict) -> list[tuple[str, tuple]]:
 def _prove_rule(searcher: Searcher, r: _Rule, base: dict) -> RuleProof:
     """Search one rule's witnesses; a witness that is one of the rule's own examples is named as such."""
     from .evaluate import key_of
-    from .search import Origin
 
     proof = _search_rule(searcher, r, base)
     own = {key_of(c): name for name, c in r.seeds}
     for w in (proof.fire, proof.pass_):
         if w is not None and key_of(w.candidate) in own:
-            w.origin, w.changes = Origin(own[key_of(w.candidate)]), ()
+            w.seed, w.changes = own[key_of(w.candidate)], ()
     return proof
 
 

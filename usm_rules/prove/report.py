@@ -75,7 +75,7 @@ def _witness_json(w: Witness | None) -> dict[str, Any] | None:
     if w is None:
         return None
     return {
-        "seed": w.origin.seed,
+        "seed": w.seed,
         "changes": [_change_json(c) for c in w.changes],
         "how": w.describe(),
         "specs": len(w.candidate),

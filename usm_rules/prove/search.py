@@ -15,27 +15,12 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .evaluate import Candidate, Evaluator, Outcome, key_of
-from .mutate import Mutation, apply, context_for, mutations
+from .mutate import apply, context_for, mutations
 from .reads import Reads
 from .values import REMOVE
 
 MAX_DEPTH = 3  # changes on top of a seed
 MAX_FRONTIER = 64  # specs of one level that are changed further
-
-
-@dataclass(frozen=True)
-class Origin:
-    """How a candidate was made: a seed (`base spec`, `example fail of USM-001`) and the changes on top."""
-
-    seed: str
-    changes: tuple[Mutation, ...] = ()
-    spec: int = 0  # which spec of the candidate the changes were made to
-
-    def then(self, mutation: Mutation, spec: int) -> "Origin":
-        """This origin with one change more (a change at the same place replaces the earlier one)."""
-        kept = tuple(m for m in self.changes if m[0] != mutation[0])
-        return Origin(self.seed, kept + (mutation,), spec)
-
 
 
 def _change_text(change: tuple) -> str:
@@ -52,15 +37,15 @@ def _change_text(change: tuple) -> str:
 @dataclass
 class Witness:
     candidate: Candidate
-    origin: Origin
+    seed: str  # the seed it was made from: `the base spec`, "`example fail` of USM-001"
     findings: tuple  # (spec index, pointer) of the rule's findings on it (none for a pass witness)
     changes: tuple = ()  # (spec index, JSON Pointer, value or REMOVE) that turn the seed into the candidate
 
     def describe(self) -> str:
         """`the base spec, changed: /a/b = 1; remove /c` (the changes as the difference from the seed)."""
         if not self.changes:
-            return self.origin.seed
-        return f"{self.origin.seed}, changed: " + "; ".join(_change_text(c) for c in self.changes)
+            return self.seed
+        return f"{self.seed}, changed: " + "; ".join(_change_text(c) for c in self.changes)
 
 
 @dataclass
@@ -79,7 +64,7 @@ class Searcher:
     as_of: _dt.date
     budget: int
     total_budget: int
-    origins: dict[str, Origin] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)  # candidate key -> the seed it was made from
     seeds: dict[str, Candidate] = field(default_factory=dict)  # seed name -> the candidate it names
     spent: int = 0
 
@@ -87,13 +72,13 @@ class Searcher:
 
     def seed(self, candidate: Candidate, name: str) -> Outcome:
         key = key_of(candidate)
-        self.origins.setdefault(key, Origin(name))
+        self.origins.setdefault(key, name)
         self.seeds.setdefault(name, candidate)
         outcome, fresh = self.evaluator.outcome(candidate)
         self.spent += fresh
         return outcome
 
-    def check(self, candidate: Candidate, origin: Origin) -> tuple[Outcome, bool]:
+    def check(self, candidate: Candidate, origin: str) -> tuple[Outcome, bool]:
         key = key_of(candidate)
         outcome, fresh = self.evaluator.outcome(candidate)
         if fresh:
@@ -102,9 +87,9 @@ class Searcher:
         return outcome, fresh
 
     def witness(self, rule: str, candidate: Candidate, outcome: Outcome) -> Witness:
-        origin = self.origins[key_of(candidate)]
-        return Witness(candidate, origin, tuple((spec, pointer) for r, spec, pointer in outcome.findings if r == rule),
-                       self.changes(origin.seed, candidate))
+        seed = self.origins[key_of(candidate)]
+        return Witness(candidate, seed, tuple((spec, pointer) for r, spec, pointer in outcome.findings if r == rule),
+                       self.changes(seed, candidate))
 
     def changes(self, seed: str, candidate: Candidate) -> tuple:
         """The changes that turn the seed named `seed` into `candidate`, spec by spec."""
@@ -175,7 +160,7 @@ class Searcher:
         """Check every one-change variant of `candidate`; the schema-valid ones, to change further."""
         index = len(candidate) - 1  # the last spec is the one changed (the others stay as seeded)
         spec = candidate[index]
-        parent = self.origins.get(key_of(candidate), Origin("a spec of the pool"))
+        seed = self.origins.get(key_of(candidate), "a spec of the pool")
         ctx = context_for(spec, reads, self.as_of)
         out: list[Candidate] = []
         for mutation in mutations(spec, reads, ctx):
@@ -185,7 +170,7 @@ class Searcher:
                 changed = candidate[:index] + (apply(spec, mutation),)
             except (KeyError, IndexError, TypeError):
                 continue
-            outcome, fresh = self.check(changed, parent.then(mutation, index))
+            outcome, fresh = self.check(changed, seed)
             result.steps += fresh
             if outcome.valid:
                 self._note(rule, changed, outcome, result)
@@ -206,7 +191,7 @@ class Searcher:
             following: list[Candidate] = []
             for candidate in frontier:
                 spec = candidate[-1]
-                parent = self.origins.get(key_of(candidate), Origin("a spec of the pool"))
+                seed = self.origins.get(key_of(candidate), "a spec of the pool")
                 ctx = context_for(spec, reads, self.as_of)
                 for mutation in mutations(spec, reads, ctx):
                     if steps >= budget or self.spent >= self.total_budget:
@@ -215,7 +200,7 @@ class Searcher:
                         changed = candidate[:-1] + (apply(spec, mutation),)
                     except (KeyError, IndexError, TypeError):
                         continue
-                    outcome, fresh = self.check(changed, parent.then(mutation, len(candidate) - 1))
+                    outcome, fresh = self.check(changed, seed)
                     steps += fresh
                     if outcome.valid and ((a in outcome.fired) != (b in outcome.fired)):
                         return True
