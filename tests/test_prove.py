@@ -245,6 +245,17 @@ def test_written_tests_of_a_policy_file_name_it_and_pass(tmp_path: Path) -> None
     assert run.coverage is not None and run.coverage.rule_percent == 100.0
 
 
+def test_two_policy_files_of_one_name_get_two_test_files(tmp_path: Path) -> None:
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "local.policy").write_bytes((CASES / "overlap.policy").read_bytes().replace(
+            b"OVL-", f"{sub.upper()}-".encode()))
+    out = _run(str(tmp_path / "a"), str(tmp_path / "b"), "--write-tests", str(tmp_path / "tests"))
+    assert out.exit_code == 0, out.output
+    assert sorted(p.name for p in (tmp_path / "tests").iterdir()) == ["local-2.test.yaml", "local.test.yaml"]
+    assert policytest.run([str(tmp_path / "tests")]).failed == []
+
+
 def test_written_tests_never_replace_a_file_without_force(tmp_path: Path) -> None:
     existing = tmp_path / "overlap.test.yaml"
     existing.write_text("# mine\n", encoding="utf-8")

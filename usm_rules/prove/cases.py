@@ -71,8 +71,14 @@ def test_files(result: ProveResult, directory: str, base: dict) -> list[tuple[st
         if proof.fire is not None or proof.pass_ is not None:
             by_file.setdefault(proof.file, []).append(proof)
     out = []
+    names: set[str] = set()
     for policy, proofs in by_file.items():
         stem = os.path.basename(policy)[: -len(".policy")] if policy.endswith(".policy") else os.path.basename(policy)
+        name, n = stem, 1
+        while name in names:  # two policy files of one name, in different directories
+            n += 1
+            name = f"{stem}-{n}"
+        names.add(name)
         doc: dict[str, Any] = {"as_of": result.as_of.isoformat()}
         pack = result.packs.get(os.path.realpath(policy))
         if pack is not None:
@@ -86,7 +92,7 @@ def test_files(result: ProveResult, directory: str, base: dict) -> list[tuple[st
             doc["params"] = params
         doc["base_spec"] = base
         doc["cases"] = [case for p in proofs for case in _cases(base, p)]
-        out.append((os.path.join(directory, f"{stem}.test.yaml"), _dump(doc)))
+        out.append((os.path.join(directory, f"{name}.test.yaml"), _dump(doc)))
     return out
 
 
