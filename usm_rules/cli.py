@@ -85,6 +85,7 @@ class _Commands(click.Group):
     lazy = {
         "fmt": "cli_authoring", "init": "cli_authoring", "lint": "cli_authoring", "test": "cli_authoring",
         "diff-rules": "cli_diffrules",
+        "prove": "cli_prove",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

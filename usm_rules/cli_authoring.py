@@ -194,8 +194,10 @@ def _show_change(path: str, source: str, formatted: str, check: bool, diff: bool
 @click.option("--no-builtin", is_flag=True, help="Do not compare rule ids with the built-in packs.")
 @click.option("--config", "config_path", type=click.Path(), help="Config file (for the policies loaded beside).")
 @click.option("--format", "fmt_", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--prove", "with_prove", is_flag=True, help="Also search each linted rule for a spec that fires it and "
+                                                          "one that passes it (`usm-rules prove`): exit 1 if none.")
 def lint(paths: tuple[str, ...], strict: bool, no_tests: bool, no_builtin: bool, config_path: str | None,
-         fmt_: str) -> None:
+         fmt_: str, with_prove: bool) -> None:
     """Lint policy files (default: the configured local policies, else .): untested rules, `when` guards
     the schema decides, unused params and lets, duplicate rule ids, messages that may show `(missing)`.
 
@@ -214,12 +216,19 @@ def lint(paths: tuple[str, ...], strict: bool, no_tests: bool, no_builtin: bool,
         targets = list(paths) or [os.path.relpath(p) for p in options.policy_files
                                   if not _is_builtin(p)] or ["."]
         result = lint_paths(targets, context_policies=options.policy_files, run_tests=not no_tests)
+        proved = None
+        if with_prove:
+            from .cli_prove import prove_files
+
+            proved = prove_files(config, targets, no_builtin)
     except UsmError as err:
         _fail(err)
         return
     if fmt_ == "json":
-        click.echo(json.dumps({"files": result.files, "rules": result.rules,
-                               "warnings": [w.to_dict() for w in result.warnings]}, indent=2))
+        doc = {"files": result.files, "rules": result.rules, "warnings": [w.to_dict() for w in result.warnings]}
+        if proved is not None:
+            doc["prove"] = json.loads(proved[1])
+        click.echo(json.dumps(doc, indent=2))
     else:
         for w in result.warnings:
             click.echo(w.render(strict))
@@ -227,7 +236,9 @@ def lint(paths: tuple[str, ...], strict: bool, no_tests: bool, no_builtin: bool,
         label = "error" if strict else "warning"
         click.echo(f"{count} lint {label}{'s' * (count != 1)} in {result.files} policy "
                    f"file{'s' * (result.files != 1)} ({result.rules} rules)", err=True)
-    sys.exit(EXIT_FAIL if strict and result.warnings else EXIT_OK)
+        if proved is not None:
+            click.echo(proved[2], nl=False)
+    sys.exit(EXIT_FAIL if (strict and result.warnings) or (proved is not None and proved[0]) else EXIT_OK)
 
 
 def _is_builtin(path: str) -> bool:

@@ -61,6 +61,11 @@ def load_rules(options: EngineOptions) -> RuleSet:
     return _select(program.rules, functions, metas, options)
 
 
+def bound_params(rules: list[Any], options: EngineOptions) -> dict[str, dict[str, Any]]:
+    """Each rule's params as a run binds them (defaults, then config); problems are `load_rules`' to report."""
+    return _bind_params(rules, options)[0]
+
+
 def _bind_params(rules: list[Any], options: EngineOptions) -> tuple[dict[str, dict[str, Any]], list[Located]]:
     """Each rule's params: its defaults, then shared values from config, then its own `[rules.ID]` values."""
     from ..lang.program import param_problem
